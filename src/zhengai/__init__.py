@@ -1,0 +1,1 @@
+"""诊改 — the internal quality assurance platform of a higher vocational college."""

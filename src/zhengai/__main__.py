@@ -1,0 +1,3 @@
+from zhengai.cli import main
+
+main()

@@ -1,0 +1,73 @@
+"""The audit trail: every service that changes a domain object records who, when, before and after."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .choices import AuditAction
+from .models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's concrete field values and many-to-many members, as JSON-ready plain values."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or field.name == "institution":
+            continue
+        if field.is_relation:
+            related = getattr(obj, field.name)
+            data[field.name] = str(related) if related is not None else None
+        else:
+            data[field.name] = _plain(field.value_from_object(obj))
+    if obj.pk:
+        for field in obj._meta.many_to_many:
+            data[field.name] = sorted(str(o) for o in getattr(obj, field.name).all())
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = before.keys() | after.keys()
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def record(
+    *,
+    actor: Any,
+    obj: models.Model,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEntry | None:
+    """Write one audit entry; an update that changed nothing writes none."""
+    changes = diff(before or {}, after if after is not None else snapshot(obj))
+    if action == AuditAction.UPDATE and not changes:
+        return None
+    institution_id = getattr(obj, "institution_id", None)
+    if institution_id is None and obj._meta.model_name == "institution":
+        institution_id = obj.pk
+    return AuditEntry.objects.create(
+        institution_id=institution_id,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes,
+        note=note[:200],
+    )

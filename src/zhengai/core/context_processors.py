@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+from .middleware import institution_of
+from .permissions import access_for
+
+# The navigation: the five levels and the platform's functions. Each entry: label, URL name, who sees it
+# (None = every member). Entries whose URL does not exist yet are skipped, so apps can arrive one by one.
+NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
+    ("工作台", [("我的工作台", "home", None)]),
+    ("五纵 · 组织", [
+        ("部门与纵向系统", "org:unit_list", None),
+        ("质量保证组织", "org:qagroup_list", None),
+        ("岗位与工作标准", "org:post_list", None),
+    ]),
+    ("五横 · 层面", [
+        ("专业", "org:major_list", None),
+        ("课程", "org:course_list", None),
+        ("教师", "org:teacher_list", None),
+        ("班级", "org:klass_list", None),
+        ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COUNSELLOR}),
+    ]),
+    ("诊断", [
+        ("诊断项目表", "frameworks:framework_list", None),
+    ]),
+    ("管理", [
+        ("审计记录", "core:audit_list", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER}),
+        ("院校信息", "core:institution_detail", None),
+    ]),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    access = access_for(user)
+    institution = institution_of(request)
+    roles = access.roles(institution.pk if institution else None)
+    sections = []
+    for title, entries in NAVIGATION:
+        links = []
+        for label, url_name, allowed in entries:
+            if allowed is not None and not (roles & allowed) and not access.is_superuser:
+                continue
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            links.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+        if links:
+            sections.append({"title": title, "links": links})
+    role_labels = sorted({Role(r).label for r in roles})
+    return {
+        "nav_sections": sections,
+        "current_institution": institution,
+        "current_roles": role_labels,
+        "is_admin_role": bool(roles & ADMIN_ROLES) or access.is_superuser,
+        "other_institutions": sorted(
+            {m.institution for m in access.memberships if institution is None or m.institution_id != institution.pk},
+            key=lambda i: i.code,
+        ),
+    }

@@ -1,0 +1,147 @@
+"""The one permission gate.
+
+Every model that users reach through the web defines `access_q(access, action)`, a Q object over its own
+rows that says what the holder of `access` may see (action "view") or change ("change"). Views never read
+`.objects` unrestricted: they call `Model.objects.restrict(user, action)` or a `get_<obj>_for_user` helper,
+which answers 404 for what the user may not see and 403 for what they may see but not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+
+if TYPE_CHECKING:
+    from .models import Membership
+
+VIEW = "view"
+CHANGE = "change"
+
+
+class Access:
+    """What one user holds: their active memberships, read once per request."""
+
+    def __init__(self, user: Any):
+        self.user = user
+
+    @cached_property
+    def memberships(self) -> list[Membership]:
+        from .models import Membership
+
+        if not getattr(self.user, "is_authenticated", False):
+            return []
+        return list(Membership.objects.filter(user_id=self.user.pk, active=True).select_related("institution"))
+
+    @property
+    def is_superuser(self) -> bool:
+        return bool(getattr(self.user, "is_superuser", False))
+
+    def roles(self, institution_id: int | None = None) -> set[str]:
+        return {m.role for m in self.memberships if institution_id is None or m.institution_id == institution_id}
+
+    def has_role(self, roles: Iterable[str] | str, institution_id: int | None = None) -> bool:
+        wanted = {roles} if isinstance(roles, str) else set(roles)
+        return bool(self.roles(institution_id) & wanted)
+
+    def institution_ids(self, roles: Iterable[str] | None = None) -> set[int]:
+        wanted = None if roles is None else set(roles)
+        return {m.institution_id for m in self.memberships if wanted is None or m.role in wanted}
+
+    def institution_q(self, field: str, action: str, roles: Iterable[str] | None = None) -> Q:
+        """Rows whose institution (at `field`) the user holds one of `roles` in.
+
+        Default roles: any membership may view; the administrative roles may change.
+        """
+        if roles is None and action != VIEW:
+            roles = ADMIN_ROLES
+        return Q(**{f"{field}__in": self.institution_ids(roles)})
+
+    def wide_q(self, field: str) -> Q:
+        """Rows of institutions where the user holds an institution-wide role (leader, quality office…)."""
+        return Q(**{f"{field}__in": self.institution_ids(INSTITUTION_WIDE_ROLES)})
+
+    def scoped_ids(self, role: str, model: type[models.Model]) -> set[int]:
+        """Primary keys of the `model` objects the user's `role` memberships are scoped to."""
+        from django.contrib.contenttypes.models import ContentType
+
+        ct = ContentType.objects.get_for_model(model)
+        return {m.scope_id for m in self.memberships if m.role == role and m.scope_type_id == ct.pk and m.scope_id}
+
+
+def access_for(user: Any) -> Access:
+    """The user's Access, cached on the user object for the rest of the request."""
+    cached = getattr(user, "_zhengai_access", None)
+    if cached is None:
+        cached = Access(user)
+        try:
+            user._zhengai_access = cached
+        except AttributeError:  # AnonymousUser is not always writable
+            pass
+    return cached
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user: Any, action: str = VIEW) -> RestrictedQuerySet:
+        """Only the rows `user` may `action`; nothing for an anonymous user."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        access = access_for(user)
+        if access.is_superuser:
+            return self
+        q = self.model.access_q(access, action)
+        if q is None:
+            return self.none()
+        return self.filter(q).distinct() if getattr(self.model, "access_distinct", False) else self.filter(q)
+
+
+def get_object_for_user(queryset: Any, user: Any, action: str = VIEW, **lookup: Any) -> Any:
+    """The object matching `lookup` if `user` may see it (else 404) and, for a change, change it (else 403).
+
+    The same 404 answers "absent" and "not yours", so nobody learns what exists elsewhere.
+    """
+    if isinstance(queryset, type) and issubclass(queryset, models.Model):
+        queryset = queryset.objects.all()
+    try:
+        obj = queryset.restrict(user, VIEW).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("没有找到该对象") from exc
+    if action != VIEW and not queryset.restrict(user, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied("您没有修改该对象的权限")
+    return obj
+
+
+def can(user: Any, obj: models.Model, action: str = CHANGE) -> bool:
+    """Whether `user` may `action` this one object (for showing or hiding buttons)."""
+    return type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()
+
+
+def require_role(user: Any, roles: Iterable[str], institution_id: int | None = None) -> None:
+    """403 unless the user holds one of `roles` (in the institution, when given)."""
+    access = access_for(user)
+    if access.is_superuser:
+        return
+    if not access.has_role(roles, institution_id):
+        raise PermissionDenied("您的角色不能执行此操作")
+
+
+__all__ = [
+    "ADMIN_ROLES",
+    "CHANGE",
+    "INSTITUTION_WIDE_ROLES",
+    "VIEW",
+    "Access",
+    "RestrictedQuerySet",
+    "Role",
+    "access_for",
+    "can",
+    "get_object_for_user",
+    "require_role",
+]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("institution/", views.institution_detail, name="institution_detail"),
+    path("institution/switch/", views.switch_institution, name="switch_institution"),
+]

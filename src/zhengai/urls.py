@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from zhengai.core.auth_forms import LoginForm
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
+                                                authentication_form=LoginForm, redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("core/", include("zhengai.core.urls")),
+    path("org/", include("zhengai.org.urls")),
+    path("frameworks/", include("zhengai.frameworks.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("zhengai.dashboards.urls")),
+]
+
+admin.site.site_header = "诊改平台 · 系统管理"
+admin.site.site_title = "诊改平台"
