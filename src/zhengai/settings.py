@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zhengai.org",
     "zhengai.frameworks",
     "zhengai.dashboards",
+    "zhengai.demo",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"

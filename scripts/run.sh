@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up and run the platform on the embedded default: SQLite in ./var, the demo college loaded if the
+# database is empty, a background worker, and the web server on http://127.0.0.1:8000.
+source "$(dirname "$0")/_env.sh"
+ensure_venv
+
+export ZHENGAI_DATA="${ZHENGAI_DATA:-$ROOT/var}"
+PORT="${ZHENGAI_PORT:-8000}"
+
+zhengai migrate --noinput -v0
+zhengai collectstatic --noinput -v0
+zhengai demo --if-empty
+
+zhengai db_worker --interval 2 >"$ZHENGAI_DATA/worker.log" 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+
+echo
+echo "诊改平台已启动：http://127.0.0.1:$PORT/"
+zhengai demo --accounts
+echo "（后台任务进程日志：$ZHENGAI_DATA/worker.log；按 Ctrl+C 停止）"
+gunicorn zhengai.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite, browser tests included (Debian's chromium, headless).
+# Extra arguments go to pytest. DATABASE_URL=postgres://… runs the suite against PostgreSQL.
+source "$(dirname "$0")/_env.sh"
+ensure_debs chromium fonts-noto-cjk
+ensure_venv dev
+
+export ZHENGAI_DATA="${ZHENGAI_DATA:-$ROOT/var/test}"
+mkdir -p "$ZHENGAI_DATA"
+echo "数据库：${DATABASE_URL:-SQLite（内置）}"
+exec python -m pytest -n "${ZHENGAI_TEST_WORKERS:-2}" -q "$@"
