@@ -9,7 +9,7 @@ PORT="${ZHENGAI_PORT:-8000}"
 
 zhengai migrate --noinput -v0
 zhengai collectstatic --noinput -v0
-zhengai demo --if-empty
+zhengai demo --if-empty -v 0
 
 zhengai db_worker --interval 2 >"$ZHENGAI_DATA/worker.log" 2>&1 &
 WORKER=$!

@@ -30,8 +30,9 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
         if field.primary_key or field.name == "institution":
             continue
         if field.is_relation:
+            # Name and key: two objects can read alike (a college's copy of a built-in table).
             related = getattr(obj, field.name)
-            data[field.name] = str(related) if related is not None else None
+            data[field.name] = f"{related}（#{related.pk}）" if related is not None else None
         else:
             data[field.name] = _plain(field.value_from_object(obj))
     if obj.pk:

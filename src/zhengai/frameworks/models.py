@@ -12,6 +12,10 @@ from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
 
 from .choices import Applicability, TextLabel
 
+# The header of a table as the built-in JSON files and the Excel sheet 表头信息 carry it.
+HEADER_FIELDS = ("code", "name", "issuer", "source", "version", "text_label", "declared", "declared_text",
+                 "applicability_note", "notes")
+
 
 def framework_q(access: Access, action: str, prefix: str = "") -> Q:
     """Rows of the frameworks (reached through `prefix`) that `access` may view or change.
@@ -110,6 +114,8 @@ class Project(_Row):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="projects",
                                   verbose_name="诊断项目表")
     name = models.CharField("名称", max_length=200)
+    # A seed's attachments print some names differently (体系总架构/体系总构架): matched by number.
+    alt_names = models.JSONField("其他名称", default=list, blank=True)
 
     framework_path = "framework"
 

@@ -97,3 +97,8 @@ class GroupPosition(models.TextChoices):
     DEPUTY = "deputy", "副组长"
     SECRETARY = "secretary", "秘书"
     MEMBER = "member", "成员"
+
+SYSTEM_SET_LABELS = {
+    "default": "默认五纵：决策指挥、质量生成、资源建设、支持服务、监督控制",
+    "seed000": "武汉职业技术学院方案：决策指挥、质量生成、资源服务、支持服务、评价改进",
+}

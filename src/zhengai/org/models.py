@@ -46,12 +46,14 @@ class VerticalSystem(InstitutionOwned):
     name = models.CharField("名称", max_length=50)
     order = models.PositiveSmallIntegerField("排序", default=0)
     description = models.TextField("职能说明", blank=True)
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "纵向系统"
         verbose_name_plural = "纵向系统"
         ordering = ["order", "code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="system_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="system_code_unique",
+                                               violation_error_message="本院校已有相同代码的纵向系统")]
 
     def __str__(self) -> str:
         return self.name
@@ -65,7 +67,8 @@ class Unit(InstitutionOwned):
     kind = models.CharField("部门类型", max_length=20, choices=UnitKind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children", verbose_name="上级部门")
-    systems = models.ManyToManyField(VerticalSystem, blank=True, related_name="units", verbose_name="所属纵向系统")
+    systems = models.ManyToManyField(VerticalSystem, blank=True, related_name="units",
+                                     verbose_name="所属纵向系统")
     order = models.PositiveSmallIntegerField("排序", default=0)
     active = models.BooleanField("有效", default=True)
 
@@ -73,7 +76,8 @@ class Unit(InstitutionOwned):
         verbose_name = "部门"
         verbose_name_plural = "部门"
         ordering = ["order", "code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="unit_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="unit_code_unique",
+                                               violation_error_message="本院校已有相同部门代码的部门")]
 
     def __str__(self) -> str:
         return self.name
@@ -94,6 +98,7 @@ class Duty(InstitutionOwned):
     in_system = models.BooleanField("系统内职责", default=True,
                                     help_text="能支持部门所属纵向系统的职责为系统内；不能明确界定的为系统外")
     order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "部门职责"
@@ -114,8 +119,8 @@ class Post(InstitutionOwned):
     """岗位, with its post description (seed 002 表4: 定员, 直接上级, 任职资格)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="posts", verbose_name="部门")
-    section = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="section_posts",
-                                verbose_name="所在科室")
+    section = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="section_posts", verbose_name="所在科室")
     code = models.CharField("岗位代码", max_length=30)
     name = models.CharField("岗位名称", max_length=100)
     headcount = models.PositiveSmallIntegerField("定员", default=1)
@@ -128,7 +133,8 @@ class Post(InstitutionOwned):
         verbose_name = "岗位"
         verbose_name_plural = "岗位"
         ordering = ["unit", "code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="post_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="post_code_unique",
+                                               violation_error_message="本院校已有相同岗位代码的岗位")]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.name}"
@@ -144,12 +150,13 @@ class WorkItem(InstitutionOwned):
     """岗位工作 and its 工作标准: a duty made concrete (SMART) and assigned to a post (seed 001 表2–3)."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="work_items", verbose_name="岗位")
-    duty = models.ForeignKey(Duty, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items",
-                             verbose_name="对应部门职责")
+    duty = models.ForeignKey(Duty, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="work_items", verbose_name="对应部门职责")
     category = models.CharField("职责类型", max_length=50, blank=True)
     content = models.TextField("具体化的工作")
     standard = models.TextField("工作标准", help_text="按SMART原则：具体明确、可度量、可实现、相关联、有时限")
     order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "岗位工作标准"
@@ -173,10 +180,11 @@ class QAGroup(InstitutionOwned):
     name = models.CharField("名称", max_length=100)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="qa_groups",
                              verbose_name="所在部门")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
-                               verbose_name="上级组织")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="children", verbose_name="上级组织")
     duties = models.TextField("工作职责", blank=True)
-    drawn_from = models.CharField("成员来源", max_length=200, blank=True, help_text="如：从人事处、教务处抽调")
+    drawn_from = models.CharField("成员来源", max_length=200, blank=True,
+                                  help_text="如：从人事处、教务处抽调")
     order = models.PositiveSmallIntegerField("排序", default=0)
     active = models.BooleanField("有效", default=True)
 
@@ -184,7 +192,8 @@ class QAGroup(InstitutionOwned):
         verbose_name = "质量保证组织"
         verbose_name_plural = "质量保证组织"
         ordering = ["order", "name"]
-        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="qagroup_name_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="qagroup_name_unique",
+                                               violation_error_message="本院校已有同名的质量保证组织")]
 
     def __str__(self) -> str:
         return self.name
@@ -203,9 +212,12 @@ class QAGroupMember(InstitutionOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              verbose_name="用户")
     name = models.CharField("姓名", max_length=50)
-    position = models.CharField("组内职务", max_length=20, choices=GroupPosition.choices, default=GroupPosition.MEMBER)
+    position = models.CharField("组内职务", max_length=20, choices=GroupPosition.choices,
+                                default=GroupPosition.MEMBER)
     job_title = models.CharField("本职职务", max_length=100, blank=True)
     duties = models.TextField("分工", blank=True)
+    # Leaving a group retires the membership rather than deleting it, so the group's history stays.
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "质量保证组织成员"
@@ -237,7 +249,8 @@ class Major(InstitutionOwned):
         verbose_name = "专业"
         verbose_name_plural = "专业"
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="major_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="major_code_unique",
+                                               violation_error_message="本院校已有相同专业代码的专业")]
 
     def __str__(self) -> str:
         return self.name
@@ -246,16 +259,19 @@ class Major(InstitutionOwned):
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
             return access.institution_q("institution", VIEW)
-        return _admin(access) | _unit_scope(access, "unit") | Q(pk__in=access.scoped_ids(Role.MAJOR_LEADER, Major))
+        return (_admin(access) | _unit_scope(access, "unit")
+                | Q(pk__in=access.scoped_ids(Role.MAJOR_LEADER, Major)))
 
 
 class Teacher(InstitutionOwned):
-    """教师: full-time, internal part-time, external part-time or external guest (the state data's four kinds)."""
+    """教师: full-time, internal part-time, external part-time or external guest (the state data's four
+    kinds)."""
 
     code = models.CharField("工号", max_length=30)
     name = models.CharField("姓名", max_length=50)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="teachers", verbose_name="所在部门")
-    kind = models.CharField("教师类别", max_length=30, choices=TeacherKind.choices, default=TeacherKind.FULL_TIME)
+    kind = models.CharField("教师类别", max_length=30, choices=TeacherKind.choices,
+                            default=TeacherKind.FULL_TIME)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
     title = models.CharField("职称", max_length=20, choices=Title.choices, default=Title.NONE)
@@ -269,7 +285,8 @@ class Teacher(InstitutionOwned):
         verbose_name = "教师"
         verbose_name_plural = "教师"
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="teacher_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="teacher_code_unique",
+                                               violation_error_message="本院校已有相同工号的教师")]
 
     def __str__(self) -> str:
         return self.name
@@ -301,8 +318,11 @@ class Course(InstitutionOwned):
         verbose_name_plural = "课程"
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "code"], name="course_code_unique"),
-            models.CheckConstraint(condition=Q(practice_hours__lte=models.F("hours")), name="course_practice_le_hours"),
+            models.UniqueConstraint(fields=["institution", "code"], name="course_code_unique",
+                                    violation_error_message="本院校已有相同课程代码的课程"),
+            models.CheckConstraint(condition=Q(practice_hours__lte=models.F("hours")),
+                                   name="course_practice_le_hours",
+                                   violation_error_message="实践学时不能大于总学时"),
         ]
 
     def __str__(self) -> str:
@@ -312,7 +332,8 @@ class Course(InstitutionOwned):
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
             return access.institution_q("institution", VIEW)
-        return _admin(access) | _unit_scope(access, "unit") | Q(pk__in=access.scoped_ids(Role.COURSE_LEADER, Course))
+        return (_admin(access) | _unit_scope(access, "unit")
+                | Q(pk__in=access.scoped_ids(Role.COURSE_LEADER, Course)))
 
 
 class Klass(InstitutionOwned):
@@ -328,7 +349,8 @@ class Klass(InstitutionOwned):
         verbose_name = "班级"
         verbose_name_plural = "班级"
         ordering = ["-cohort", "code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="klass_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="klass_code_unique",
+                                               violation_error_message="本院校已有相同班级代码的班级")]
 
     def __str__(self) -> str:
         return self.name
@@ -352,7 +374,8 @@ class Student(InstitutionOwned):
     major = models.ForeignKey(Major, on_delete=models.PROTECT, related_name="students", verbose_name="专业")
     klass = models.ForeignKey(Klass, on_delete=models.PROTECT, related_name="students", verbose_name="班级")
     cohort = models.PositiveSmallIntegerField("年级")
-    status = models.CharField("学籍状态", max_length=20, choices=StudentStatus.choices, default=StudentStatus.ENROLLED)
+    status = models.CharField("学籍状态", max_length=20, choices=StudentStatus.choices,
+                              default=StudentStatus.ENROLLED)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="student", verbose_name="登录账号")
     active = models.BooleanField("有效", default=True)
@@ -361,7 +384,8 @@ class Student(InstitutionOwned):
         verbose_name = "学生"
         verbose_name_plural = "学生"
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="student_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="student_code_unique",
+                                               violation_error_message="本院校已有相同学号的学生")]
         indexes = [models.Index(fields=["institution", "major", "cohort"])]
 
     def __str__(self) -> str:

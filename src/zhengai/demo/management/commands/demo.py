@@ -29,7 +29,8 @@ class Command(BaseCommand):
         self.stdout.write("正在建立演示院校……")
         inst = DemoBuilder(seed=options["seed"], size=options["size"]).build()
         self.stdout.write(self.style.SUCCESS(f"已建立演示院校“{inst.name}”，用时{time.monotonic() - started:.1f}秒。"))
-        self.print_accounts()
+        if options["verbosity"] >= 1:
+            self.print_accounts()
 
     def print_accounts(self):
         inst = Institution.objects.filter(code=DEMO_CODE).first()
