@@ -29,7 +29,8 @@ def test_academic_year_of_boundaries():
 
 def test_calendar_year_for_funding(db):
     year = ensure_calendar_year(2025)
-    assert (year.start, year.end, year.kind) == (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "calendar_year")
+    assert (year.start, year.end) == (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+    assert year.kind == "calendar_year"
 
 
 def test_save_object_audits_before_and_after_and_skips_no_change(college):

@@ -49,7 +49,8 @@ def errors(response) -> dict[int, str]:
     """Row number → reasons, from the error table of the import page."""
     page = response.content.decode()
     table = re.search(r'<table class="table" id="import-errors">(.*?)</table>', page, re.S)
-    return {int(n): reason for n, reason in re.findall(r"<td>第(\d+)行</td><td>(.*?)</td>", table.group(1))}
+    rows = re.findall(r"<td[^>]*>第(\d+)行</td><td>(.*?)</td>", table.group(1))
+    return {int(n): reason for n, reason in rows}
 
 
 def count(model) -> int:

@@ -14,7 +14,8 @@ from .permissions import access_for
 NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
     ("工作台", [("我的工作台", "home", None)]),
     ("五纵 · 组织", [
-        ("部门与纵向系统", "org:unit_list", None),
+        ("五纵 · 纵向系统", "org:systems", None),
+        ("部门", "org:unit_list", None),
         ("质量保证组织", "org:qagroup_list", None),
         ("岗位与工作标准", "org:post_list", None),
     ]),

@@ -6,6 +6,7 @@ services) and gets its URL patterns from `.urls()`. Every view reads through the
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 from django.contrib import messages
@@ -49,6 +50,8 @@ class ObjectViews:
     # Roles that may add objects of this kind (and import them) in their institution.
     add_roles: ClassVar[set[str]] = set()
     namespace: ClassVar[str] = ""
+    # A list template extending core/object_list.html, where a kind needs more than the generic list.
+    list_template: ClassVar[str] = "core/object_list.html"
 
     # -- permission helpers -------------------------------------------------------------------
     @classmethod
@@ -135,8 +138,10 @@ class _Base(LoginRequiredMixin):
 
 
 class ObjectListView(_Base, SingleTableMixin, FilterView):
-    template_name = "core/object_list.html"
     paginate_by = 25
+
+    def get_template_names(self) -> list[str]:
+        return [self.views.list_template]
 
     def get_queryset(self):
         return self.views.queryset(self.request).order_by(*self.views.list_order)
@@ -218,7 +223,9 @@ class ObjectEditView(_Base, View):
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self._object(request, pk)
-        form = self.views.form(request.POST, instance=obj, request=request)
+        # The form validates into a copy: the service compares the stored object with the new values
+        # (to audit the change, or to find there is none).
+        form = self.views.form(request.POST, instance=copy.copy(obj) if obj is not None else None, request=request)
         if form.is_valid():
             try:
                 saved = self.views.create(request, form) if obj is None else self.views.update(request, obj, form)

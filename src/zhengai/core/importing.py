@@ -151,6 +151,7 @@ class Importer:
     def __init__(self, institution: Any, actor: Any):
         self.institution = institution
         self.actor = actor
+        self.present: set[str] = set()
 
     # -- hooks ---------------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -195,6 +196,8 @@ class Importer:
             result.file_error = "文件是空的"
             return [], result
         header = [h.strip().rstrip("*＊").strip() for h in rows[0]]
+        # The fields whose column the file has: an importer may leave the others alone.
+        self.present = {c.field for c in self.columns if c.header in header}
         positions: dict[str, int] = {}
         for column in self.columns:
             if column.header in header:

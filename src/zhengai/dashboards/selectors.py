@@ -46,9 +46,11 @@ def scoped_cards(user: Any, institution: Institution) -> list[dict[str, Any]]:
         cards.append({"title": f"我负责的专业：{major.name}", "url": _link("major", major.pk),
                       "facts": [f"班级 {major.n_classes} 个", f"课程 {major.n_courses} 门", f"学生 {n_students} 人"]})
     for course in Course.objects.restrict(user, VIEW).filter(
-            pk__in=access.scoped_ids(Role.COURSE_LEADER, Course), institution=institution).prefetch_related("teachers"):
+            pk__in=access.scoped_ids(Role.COURSE_LEADER, Course), institution=institution
+    ).prefetch_related("teachers"):
         cards.append({"title": f"我负责的课程：{course.name}", "url": _link("course", course.pk),
-                      "facts": [course.get_course_type_display(), f"{course.hours} 学时（实践 {course.practice_hours}）",
+                      "facts": [course.get_course_type_display(),
+                                f"{course.hours} 学时（实践 {course.practice_hours}）",
                                 "授课教师：" + ("、".join(t.name for t in course.teachers.all()) or "未设置")]})
     for klass in Klass.objects.restrict(user, VIEW).filter(
             pk__in=access.scoped_ids(Role.COUNSELLOR, Klass), institution=institution).select_related("major"):

@@ -43,7 +43,7 @@ SIZES = {
     "full": {"colleges": 12, "courses_per_major": 25, "students_per_class": 42, "classes_per_cohort": 2,
              "teachers_per_college": 50, "teachers_general": 100},
     # small: a tenth of it, for tests.
-    "small": {"colleges": 3, "courses_per_major": 8, "students_per_class": 20, "classes_per_cohort": 1,
+    "small": {"colleges": 3, "courses_per_major": 8, "students_per_class": 33, "classes_per_cohort": 1,
               "teachers_per_college": 14, "teachers_general": 10},
 }
 COHORTS = (2023, 2024, 2025)

@@ -123,13 +123,6 @@ class OrgImporter(importing.Importer):
         return None if field.null else ""
 
     # -- rows -----------------------------------------------------------------------------------
-    def parse(self, rows: list[list[str]]) -> tuple[list[tuple[int, dict[str, Any]]], importing.ImportResult]:
-        # A column left out of the file leaves that field alone (a file of names only must not reset every
-        # teacher's title); an empty cell in a column that is there clears the field to its default.
-        header = {h.strip().rstrip("*＊").strip() for h in rows[0]} if rows else set()
-        self.present = {c.field for c in self.columns if c.header in header}
-        return super().parse(rows)
-
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
         messages: list[str] = []
         headers = {c.field: c.header for c in self.columns}

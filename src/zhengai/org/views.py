@@ -13,13 +13,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from zhengai.core.choices import ADMIN_ROLES, Role
-from zhengai.core.generic import ObjectListView, ObjectViews
+from zhengai.core.generic import ObjectViews
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import CHANGE, VIEW, access_for, can, require_role
 
@@ -88,8 +88,6 @@ REGISTRY: dict[str, type[OrgViews]] = {}
 class OrgViews(ObjectViews):
     namespace = "org"
     add_roles = ADMIN_ROLES
-    # A list template that extends the generic one (to link to the 五纵 page), where a kind needs it.
-    list_template: ClassVar[str] = ""
     relations: ClassVar[list[Rel]] = []
 
     def __init_subclass__(cls, **kwargs: Any):
@@ -105,14 +103,6 @@ class OrgViews(ObjectViews):
         cls.prefetch_related = [f.name for f in shown if f.many_to_many]
 
     @classmethod
-    def urls(cls) -> list:
-        patterns = super().urls()
-        if cls.list_template:
-            view = ObjectListView.as_view(views=cls, template_name=cls.list_template)
-            patterns[0] = path(f"{cls.path}/", view, name=f"{cls.name}_list")
-        return patterns
-
-    @classmethod
     def _write(cls, request: HttpRequest, action: str, form: Any, **target: Any) -> models.Model:
         write = getattr(services, f"{cls.name}_{action}")
         try:
@@ -126,10 +116,7 @@ class OrgViews(ObjectViews):
 
     @classmethod
     def update(cls, request: HttpRequest, obj: models.Model, form: Any) -> models.Model:
-        # Validating the form has already copied its data onto `obj`; the service compares against the stored
-        # record (to audit the change, or to find there is none), so it gets a fresh copy, through the gate.
-        fresh = cls.queryset(request, CHANGE).get(pk=obj.pk)
-        return cls._write(request, "update", form, **{cls.name: fresh})
+        return cls._write(request, "update", form, **{cls.name: obj})
 
     @classmethod
     def related(cls, request: HttpRequest, obj: Any) -> list[dict[str, Any]]:
