@@ -121,6 +121,11 @@ class DemoBuilder:
             for i, section in enumerate(sections, start=1):
                 Unit.objects.create(institution=inst, code=f"{code}{i:02d}", name=section, kind="section",
                                     parent=unit, order=i)
+        for unit in self.colleges:
+            Duty.objects.bulk_create(
+                Duty(institution=inst, unit=unit, content=text, in_system=inside, order=i)
+                for i, (text, inside) in enumerate(cat.COLLEGE_DUTIES, start=1)
+            )
         for code, duties in cat.DUTIES.items():
             Duty.objects.bulk_create(
                 Duty(institution=inst, unit=self.departments[code], content=text, in_system=inside, order=i)
@@ -183,6 +188,10 @@ class DemoBuilder:
                                     founded_year=rng.randint(2003, 2021)))
         Major.objects.bulk_create(majors)
         self.majors = list(Major.objects.filter(institution=inst).select_related("unit").order_by("code"))
+        # A teaching-research office (教研室) per major, under its secondary college.
+        offices = [Unit(institution=inst, code=f"{m.unit.code}{m.code}", name=f"{m.name}教研室", kind="office",
+                        parent=m.unit, order=i) for i, m in enumerate(self.majors, start=1)]
+        Unit.objects.bulk_create(offices)
 
         general = [Course(institution=inst, code=code, name=name, unit=self.general_units[0 if i < 4 else 1],
                           course_type=kind, hours=hours, practice_hours=practice, is_core=False)

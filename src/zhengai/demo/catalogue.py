@@ -82,6 +82,15 @@ DUTIES = {
             ("负责学生宿舍的日常安全检查", False)],
 }
 
+# Duties every secondary college holds (all inside the 质量生成 system), and one outside it.
+COLLEGE_DUTIES = [
+    ("组织本院专业建设规划、人才培养方案的制定与实施", True),
+    ("组织本院专业、课程、教师、学生层面的自我诊断与改进", True),
+    ("负责本院教学运行、实践教学与教学质量监控", True),
+    ("负责本院学生管理与就业工作", True),
+    ("承担学校安排的社会培训与技能鉴定组织工作", False),
+]
+
 # One post with its work items and SMART standards (after seed 002 表4 教学管理岗位说明书).
 POSTS = {
     "D05": [("P0501", "教学管理岗", "教学运行科", "处长", [

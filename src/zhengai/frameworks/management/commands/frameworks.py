@@ -40,6 +40,10 @@ class Command(BaseCommand):
     def _builtin(self, code: str) -> Framework:
         framework = builtin_framework(code)
         if framework is None:
+            # The built-in tables ship with the platform: load them on first use rather than refuse.
+            load_builtin()
+            framework = builtin_framework(code)
+        if framework is None:
             raise CommandError(f"没有代码为“{code}”的内置诊断项目表"
                                "（先运行 zhengai frameworks load-builtin）")
         return framework
