@@ -4,6 +4,7 @@ With nothing set the platform runs embedded: SQLite in the data folder (ZHENGAI_
 and background jobs kept in that database. DATABASE_URL=postgres://… switches to PostgreSQL.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "zhengai.core",
     "zhengai.org",
     "zhengai.frameworks",
@@ -71,7 +73,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "zhengai.core.middleware.CurrentMembershipMiddleware",
+    # Last, as its documentation asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed logins for one account from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("ZHENGAI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "zhengai.urls"
 WSGI_APPLICATION = "zhengai.wsgi.application"

@@ -33,3 +33,19 @@ def test_phone_layout_hides_menu_until_opened(browser, live_server, college):
     page.get_by_label("菜单").click()
     assert nav.is_visible()
     context.close()
+
+
+def test_repeated_wrong_passwords_lock_the_account(page, college, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        page.goto(page.base_url + "/login/")
+        page.get_by_label("账号").fill("quality")
+        page.get_by_label("密码").fill("wrong-password")
+        page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("heading", name="登录已暂时锁定").is_visible()
+    # Even the right password is refused while locked.
+    page.goto(page.base_url + "/login/")
+    page.get_by_label("账号").fill("quality")
+    page.get_by_label("密码").fill("zhengai-test-pass")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("heading", name="登录已暂时锁定").is_visible()
