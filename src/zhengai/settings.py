@@ -155,6 +155,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Largest spreadsheet accepted by an import, in bytes.
 ZHENGAI_IMPORT_MAX_BYTES = int(os.environ.get("ZHENGAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+# Files with more data rows than this import in the background, with a progress page.
+ZHENGAI_IMPORT_INLINE_ROWS = int(os.environ.get("ZHENGAI_IMPORT_INLINE_ROWS", "1000"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -81,3 +81,10 @@ class AuditAction(models.TextChoices):
     RESTORE = "restore", "恢复"
     DELETE = "delete", "删除"
     IMPORT = "import", "导入"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"

@@ -21,8 +21,10 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from .importing import import_start
 from .middleware import institution_of
 from .permissions import CHANGE, VIEW, access_for, can, get_object_for_user
+from .spreadsheets import SpreadsheetError, read_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -268,12 +270,25 @@ class ImportView(_Base, View):
         elif upload.size > settings.ZHENGAI_IMPORT_MAX_BYTES:
             context["file_error"] = "文件太大"
         else:
+            data = upload.read()
             importer = self.views.importer(institution_of(request), request.user)
-            result = importer.run(upload.read(), upload.name)
-            context["result"] = result
-            context["filename"] = upload.name
-            if result.ok:
-                messages.success(request, result.summary)
+            try:
+                rows = read_rows(data, upload.name)
+            except SpreadsheetError as exc:
+                context["file_error"] = str(exc)
+                rows = []
+            if len(rows) - 1 > settings.ZHENGAI_IMPORT_INLINE_ROWS:
+                # A large file would outlast the web request: import it in the background and show progress.
+                job = import_start(importer_class=self.views.importer, institution=institution_of(request),
+                                   actor=request.user, data=data, filename=upload.name,
+                                   label=f"导入{self.views.model._meta.verbose_name_plural}：{upload.name}")
+                return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
+            if rows:
+                result = importer.run_rows(rows)
+                context["result"] = result
+                context["filename"] = upload.name
+                if result.ok:
+                    messages.success(request, result.summary)
         status = 200 if context.get("result") and context["result"].ok else 400 if request.method == "POST" else 200
         return render(request, self.template_name, context, status=status)
 

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from .spreadsheets import SpreadsheetError, read_rows, workbook_bytes, write_sheet
 
 Parser = Callable[[str], Any]
+Progress = Callable[[int, int, str], None]
 
 
 # ---- cell parsers: each raises ValueError with a Chinese message --------------------------------
@@ -126,6 +127,18 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors and not self.file_error
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON for a background job's result; `from_dict` reads it back for the page."""
+        data = {k: getattr(self, k) for k in ("total", "created", "updated", "unchanged", "file_error")}
+        data["errors"] = [[e.row, e.messages] for e in self.errors]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportResult:
+        errors = [RowError(row, messages) for row, messages in data.get("errors", [])]
+        fields = {k: data.get(k, 0) for k in ("total", "created", "updated", "unchanged")}
+        return cls(errors=errors, file_error=data.get("file_error", ""), **fields)
+
     @property
     def summary(self) -> str:
         if self.file_error:
@@ -190,7 +203,8 @@ class Importer:
         by_field = {c.field: c.header for c in self.columns}
         return [by_field.get(k, k) for k in self.key]
 
-    def parse(self, rows: list[list[str]]) -> tuple[list[tuple[int, dict[str, Any]]], ImportResult]:
+    def parse(self, rows: list[list[str]], progress: Progress | None = None
+              ) -> tuple[list[tuple[int, dict[str, Any]]], ImportResult]:
         result = ImportResult()
         if not rows:
             result.file_error = "文件是空的"
@@ -210,6 +224,8 @@ class Importer:
         parsed: list[tuple[int, dict[str, Any]]] = []
         seen: dict[tuple[Any, ...], int] = {}
         for number, raw in enumerate(rows[1:], start=2):
+            if progress is not None:
+                progress(number - 1, len(rows) - 1, "检查数据")
             if not any(cell.strip() for cell in raw):
                 continue
             result.total += 1
@@ -251,12 +267,17 @@ class Importer:
             rows = read_rows(data, filename)
         except SpreadsheetError as exc:
             return ImportResult(file_error=str(exc))
-        parsed, result = self.parse(rows)
+        return self.run_rows(rows)
+
+    def run_rows(self, rows: list[list[str]], progress: Progress | None = None) -> ImportResult:
+        parsed, result = self.parse(rows, progress)
         if not result.ok:
             return result
         try:
             with transaction.atomic():
-                for number, row in parsed:
+                for done, (number, row) in enumerate(parsed, start=1):
+                    if progress is not None:
+                        progress(done, len(parsed), "写入数据")
                     try:
                         outcome = self.save_row(row)
                     except RowInvalid as exc:
@@ -272,3 +293,40 @@ class Importer:
 
 class _Rollback(Exception):
     pass
+
+
+# ---- large files run as a background job -----------------------------------------------------------
+
+def importer_path(importer_class: type[Importer]) -> str:
+    return f"{importer_class.__module__}.{importer_class.__qualname__}"
+
+
+def import_start(*, importer_class: type[Importer], institution: Any, actor: Any, data: bytes,
+                 filename: str, label: str) -> Any:
+    """Keep the uploaded file and import it in the background; returns the Job to watch."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .jobs import job_start
+
+    path = default_storage.save(f"imports/{uuid.uuid4().hex}/{filename}", ContentFile(data))
+    return job_start(actor=actor, institution=institution, kind="import", label=label,
+                     params={"importer": importer_path(importer_class), "path": path, "filename": filename})
+
+
+def run_import_job(job: Any, progress: Any) -> dict[str, Any]:
+    """The "import" job's handler (registered in CoreConfig.ready, so the worker knows it too)."""
+    from django.core.files.storage import default_storage
+    from django.utils.module_loading import import_string
+
+    importer = import_string(job.params["importer"])(job.institution, job.created_by)
+    with default_storage.open(job.params["path"]) as handle:
+        data = handle.read()
+    try:
+        rows = read_rows(data, job.params["filename"])
+    except SpreadsheetError as exc:
+        return ImportResult(file_error=str(exc)).as_dict()
+    return importer.run_rows(rows, progress).as_dict()
+

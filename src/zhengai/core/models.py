@@ -10,6 +10,7 @@ from .choices import (
     DEMONSTRATION_KINDS,
     AuditAction,
     InstitutionKind,
+    JobStatus,
     PeriodKind,
     Role,
     ScaleBand,
@@ -193,3 +194,53 @@ class AuditEntry(models.Model):
         if action != "view":
             return None  # the trail is never edited through the gate
         return access.institution_q("institution", "view", roles={Role.QUALITY_OFFICE, Role.SCHOOL_LEADER})
+
+
+class Job(models.Model):
+    """后台任务: long work (a large import, later a full recompute) that a person starts and watches.
+
+    The task that does the work updates progress and, at the end, stores its result as JSON for the page.
+    """
+
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.CASCADE,
+                                    verbose_name="院校")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="发起人")
+    kind = models.CharField("类型", max_length=50)
+    label = models.CharField("名称", max_length=200)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField("已处理", default=0)
+    total = models.PositiveIntegerField("总数", default=0)
+    message = models.CharField("当前步骤", max_length=200, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """One's own jobs; the quality office sees every job of its institution."""
+        if action != "view":
+            return None
+        return Q(created_by_id=access.user.pk) | access.institution_q(
+            "institution", "view", roles={Role.QUALITY_OFFICE})

@@ -8,4 +8,6 @@ urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("institution/", views.institution_detail, name="institution_detail"),
     path("institution/switch/", views.switch_institution, name="switch_institution"),
+    path("jobs/", views.job_list, name="job_list"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
 ]

@@ -14,8 +14,9 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from .choices import AuditAction
+from .importing import ImportResult
 from .middleware import SESSION_KEY, institution_of
-from .models import AuditEntry, Institution
+from .models import AuditEntry, Institution, Job
 from .permissions import VIEW, access_for, get_object_for_user
 
 
@@ -84,3 +85,20 @@ def switch_institution(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("home")
     return HttpResponseRedirect(next_url)
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background job's progress; the page refreshes itself (htmx) until the job ends."""
+    job = get_object_for_user(Job, request.user, VIEW, pk=pk)
+    context = {"job": job}
+    if job.kind == "import" and job.finished and job.result:
+        context.update({"result": ImportResult.from_dict(job.result), "filename": job.params.get("filename", "")})
+    return render(request, "core/job_detail.html", context)
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    institution = institution_of(request)
+    jobs = Job.objects.restrict(request.user, VIEW).filter(institution=institution).select_related("created_by")
+    return render(request, "core/job_list.html", {"jobs": jobs[:100]})
