@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from zhengai.core.auth_forms import LoginForm
+from zhengai.core.auth_forms import LoginForm, PasswordForm
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                 authentication_form=LoginForm, redirect_authenticated_user=True),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(form_class=PasswordForm), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("core/", include("zhengai.core.urls")),
     path("org/", include("zhengai.org.urls")),
     path("frameworks/", include("zhengai.frameworks.urls")),

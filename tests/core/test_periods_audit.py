@@ -61,3 +61,18 @@ def test_audit_list_only_for_quality_office_and_leaders(college, other, login):
     for who in ("teacher", "student", "head"):
         assert login(college.users[who]).get("/core/audit/").status_code == 404
     assert not Major.objects.restrict(college.users["teacher"], "change").filter(pk=college.majors["soft"].pk)
+
+
+def test_a_person_changes_their_own_password(college, client):
+    from tests.personas import PASSWORD
+
+    user = college.users["teacher"]
+    client.force_login(user)
+    response = client.post("/password/", {"old_password": "wrong", "new_password1": "Zg-2026-new!",
+                                          "new_password2": "Zg-2026-new!"})
+    assert "原密码不正确" in response.content.decode()
+    response = client.post("/password/", {"old_password": PASSWORD, "new_password1": "Zg-2026-new!",
+                                          "new_password2": "Zg-2026-new!"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Zg-2026-new!")

@@ -54,12 +54,17 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str = "",
+    institution: Any = None,
 ) -> AuditEntry | None:
-    """Write one audit entry; an update that changed nothing writes none."""
+    """Write one audit entry; an update that changed nothing writes none.
+
+    The entry is filed under the object's institution, or under `institution` for objects that belong to
+    none (a user account, changed by one college's quality office).
+    """
     changes = diff(before or {}, after if after is not None else snapshot(obj))
     if action == AuditAction.UPDATE and not changes:
         return None
-    institution_id = getattr(obj, "institution_id", None)
+    institution_id = getattr(obj, "institution_id", None) or getattr(institution, "pk", None)
     if institution_id is None and obj._meta.model_name == "institution":
         institution_id = obj.pk
     return AuditEntry.objects.create(

@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("诊断项目表", "frameworks:framework_list", None),
     ]),
     ("管理", [
+        ("账号与角色", "org:account_list", {Role.QUALITY_OFFICE}),
         ("审计记录", "core:audit_list", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER}),
         ("后台任务", "core:job_list", ADMIN_ROLES | {Role.UNIT_HEAD}),
         ("院校信息", "core:institution_detail", None),

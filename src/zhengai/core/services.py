@@ -97,8 +97,7 @@ def membership_grant(
         defaults={"active": True},
     )
     if not created and not membership.active:
-        membership.active = True
-        membership.save(update_fields=["active"])
+        set_active(actor=actor, obj=membership, active=True, note="恢复角色")
     if created:
         audit.record(actor=actor, obj=membership, action=AuditAction.CREATE)
     return membership

@@ -28,7 +28,7 @@ from django.http import Http404
 
 from zhengai.core import audit
 from zhengai.core.choices import SCOPED_ROLES, AuditAction, Role
-from zhengai.core.models import AuditEntry, Membership, User
+from zhengai.core.models import Membership, User
 from zhengai.core.permissions import VIEW, get_object_for_user
 from zhengai.core.services import membership_grant, set_active, user_create
 
@@ -102,21 +102,27 @@ def _audit_account(*, actor: Any, user: User, institution: Any, action: str, bef
                    after: dict[str, Any], note: str = "") -> None:
     """Audit a change to an account, with explicit values: a snapshot of a user would carry the password hash.
 
-    A user belongs to no one institution, so `audit.record` files the entry nowhere; it is filed under the
-    college whose office acted, so that its quality office finds it in its audit trail.
+    A user belongs to no one institution: the entry is filed under the college whose office acted, so that
+    its quality office finds it in its audit trail.
     """
-    entry = audit.record(actor=actor, obj=user, action=action, before=before, after=after, note=note)
-    if entry is not None and institution is not None:
-        AuditEntry.objects.filter(pk=entry.pk).update(institution=institution)
+    audit.record(actor=actor, obj=user, action=action, before=before, after=after, note=note,
+                 institution=institution)
+
+
+def _username_invalid(username: str) -> str | None:
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        return f"账号“{username}”只能由字母、数字和 @ . + - _ 组成"
+    return None
 
 
 def _username_errors(username: str) -> list[str]:
     if not username:
         return ["请填写账号"]
-    try:
-        UnicodeUsernameValidator()(username)
-    except ValidationError:
-        return [f"账号“{username}”只能由字母、数字和 @ . + - _ 组成"]
+    if bad := _username_invalid(username):
+        return [bad]
+    # Case-insensitive: “T001” and “t001” would be two accounts nobody can tell apart at login.
     if User.objects.filter(username__iexact=username).exists():
         return [f"账号“{username}”已被使用，请换一个"]
     return []
@@ -126,7 +132,9 @@ def _password_errors(password: str, user: User) -> list[str]:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        return list(exc.messages)
+        # Django's Chinese catalogue lacks the plural message of the length rule: say it ourselves.
+        return [f"密码太短，至少需要{e.params['min_length']}个字符" if e.code == "password_too_short"
+                else e.messages[0] for e in exc.error_list]
     return []
 
 
@@ -210,12 +218,12 @@ def role_revoke(*, actor: Any, membership: Membership) -> Membership:
     if not membership.active:
         return membership
     if membership.role == Role.QUALITY_OFFICE:
-        # Lock the college's quality-office rows (on PostgreSQL) so two offices revoking each other at the
-        # same moment cannot both pass the check and leave none.
-        offices = list(Membership.objects.select_for_update().filter(
+        # Lock every active quality-office row of the college, in one order (on PostgreSQL), so that two
+        # offices revoking each other at the same moment run one after the other and cannot leave none.
+        offices = list(Membership.objects.select_for_update(of=("self",)).filter(
             institution_id=membership.institution_id, role=Role.QUALITY_OFFICE, active=True,
-            user__is_active=True).exclude(pk=membership.pk).values_list("pk", flat=True))
-        if not offices:
+            user__is_active=True).order_by("pk").values_list("pk", flat=True))
+        if not set(offices) - {membership.pk}:
             raise ValidationError("这是本院校最后一个有效的质管办角色，不能撤销：请先把质管办角色授予另一个账号")
     set_active(actor=actor, obj=membership, active=False, note="撤销角色")
     # Teacher/Student.access_q lets the linked account edit or see its record whatever its roles: unlink it.
@@ -249,6 +257,11 @@ def password_reset(*, actor: Any, user: User, password: str, institution: Any = 
 
 # No 0/O, 1/l/I: initial passwords are read off a sheet and typed by hand.
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+# Each password is hashed with Argon2 (~0.1 s): 300 accounts keep one request within half a minute. More at once
+# wants a background job that keeps the password sheet until its one download.
+BULK_LIMIT = 300
 
 
 def initial_password(length: int = 10) -> str:
@@ -300,14 +313,17 @@ def _open_accounts(*, actor: Any, institution: Any, role: str, codes: Iterable[s
     model = SCOPE_MODELS[role]
     records, errors = _records(model, institution, codes, unit, unit_path)
     todo = [r for r in records if r.user_id is None]
+    if len(todo) > BULK_LIMIT:
+        errors.append(f"本次需开通{len(todo)}个账号，超过一次{BULK_LIMIT}个的上限（每个初始密码都要加密保存，"
+                      f"耗时较长）：请按部门或名单分批开通")
     taken = set(User.objects.annotate(low=Lower("username"))
                 .filter(low__in=[r.code.lower() for r in todo]).values_list("low", flat=True))
     for record in todo:
         if record.code.lower() in taken:
             errors.append(f"账号“{record.code}”已存在但未关联{record}：请在该账号页面授予"
                           f"“{Role(role).label}”角色，或为此人另建账号")
-        elif bad := _username_errors(record.code):
-            errors.extend(bad)
+        elif bad := _username_invalid(record.code):
+            errors.append(bad)
     if errors:
         raise ValidationError(errors)
     result = BulkResult(already=len(records) - len(todo))
@@ -370,9 +386,15 @@ def get_account_for_user(user: Any, institution: Any, pk: Any, action: str = VIE
     return account
 
 
-def get_membership_for_user(user: Any, pk: Any, action: str = VIEW, **within: Any) -> Membership:
-    """The membership `pk` (narrowed by `within`, e.g. to one account) if `user` may `action` it (404 / 403)."""
-    return get_object_for_user(Membership.objects.filter(**within), user, action, pk=pk)
+def get_membership_for_user(user: Any, pk: Any, action: str = VIEW, *, account: User | None = None,
+                            institution: Any = None) -> Membership:
+    """The membership `pk` (of `account` in `institution`, when given) if `user` may `action` it (404 / 403)."""
+    qs = Membership.objects.all()
+    if account is not None:
+        qs = qs.filter(user=account)
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    return get_object_for_user(qs, user, action, pk=pk)
 
 
 def account_memberships(user: Any, institution: Any, account: User) -> list[Membership]:

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
@@ -71,16 +72,16 @@ class AccountTable(tables.Table):
 
     def render_roles(self, record: Any) -> str:
         if not record.roles_here:
-            return format_html('<span class="muted">—</span>')
+            return mark_safe('<span class="muted">—</span>')
         return format_html_join(" ", '<span class="badge">{}</span>',
                                 ((accounts.scope_label(m),) for m in record.roles_here))
 
     def render_status(self, record: Any) -> str:
         if not record.is_active:
-            return format_html('<span class="badge red">已禁用</span>')
+            return mark_safe('<span class="badge red">已禁用</span>')
         if not record.roles_here:
-            return format_html('<span class="badge gray">无有效角色</span>')
-        return format_html('<span class="badge green">正常</span>')
+            return mark_safe('<span class="badge gray">无有效角色</span>')
+        return mark_safe('<span class="badge green">正常</span>')
 
 
 @office_only
@@ -128,24 +129,33 @@ def account_detail(request: HttpRequest, institution: Any, pk: int) -> HttpRespo
     return _detail(request, institution, accounts.get_account_for_user(request.user, institution, pk))
 
 
+def _account_form(request: HttpRequest, institution: Any, pk: int, form_class: type, slot: str,
+                  write: Callable[..., Any], said: Callable[[Any, Any], str]) -> HttpResponse:
+    """A form on the account page: `write(account, **data)`; on success say so and go back to the page, else
+    show the page again with the form (in `slot`) and its errors."""
+    account = accounts.get_account_for_user(request.user, institution, pk, CHANGE)
+    form = form_class(request.POST)
+    done = _apply(form, lambda **d: write(account, **d))
+    if done is None:
+        return _detail(request, institution, account, **{slot: form})
+    messages.success(request, said(done, account))
+    return redirect("org:account_detail", account.pk)
+
+
 @office_only
 @require_POST
 def account_grant(request: HttpRequest, institution: Any, pk: int) -> HttpResponse:
-    account = accounts.get_account_for_user(request.user, institution, pk, CHANGE)
-    form = RoleForm(request.POST)
-    membership = _apply(form, lambda **d: accounts.role_grant(actor=request.user, institution=institution,
-                                                              user=account, **d))
-    if membership is None:
-        return _detail(request, institution, account, role_form=form)
-    messages.success(request, f"已授予角色：{accounts.scope_label(membership)}")
-    return redirect("org:account_detail", account.pk)
+    return _account_form(
+        request, institution, pk, RoleForm, "role_form",
+        lambda account, **d: accounts.role_grant(actor=request.user, institution=institution, user=account, **d),
+        lambda membership, _: f"已授予角色：{accounts.scope_label(membership)}")
 
 
 @office_only
 @require_POST
 def account_revoke(request: HttpRequest, institution: Any, pk: int, membership_pk: int) -> HttpResponse:
     account = accounts.get_account_for_user(request.user, institution, pk, CHANGE)
-    membership = accounts.get_membership_for_user(request.user, membership_pk, CHANGE, user=account,
+    membership = accounts.get_membership_for_user(request.user, membership_pk, CHANGE, account=account,
                                                   institution=institution)
     try:
         accounts.role_revoke(actor=request.user, membership=membership)
@@ -159,14 +169,11 @@ def account_revoke(request: HttpRequest, institution: Any, pk: int, membership_p
 @office_only
 @require_POST
 def account_password(request: HttpRequest, institution: Any, pk: int) -> HttpResponse:
-    account = accounts.get_account_for_user(request.user, institution, pk, CHANGE)
-    form = PasswordForm(request.POST)
-    done = _apply(form, lambda **d: accounts.password_reset(actor=request.user, institution=institution,
-                                                            user=account, **d))
-    if done is None:
-        return _detail(request, institution, account, password_form=form)
-    messages.success(request, f"已重置 {account.username} 的密码，请告知本人")
-    return redirect("org:account_detail", account.pk)
+    return _account_form(
+        request, institution, pk, PasswordForm, "password_form",
+        lambda account, **d: accounts.password_reset(actor=request.user, institution=institution, user=account,
+                                                     **d),
+        lambda _, account: f"已重置 {account.username} 的密码，请告知本人")
 
 
 @never_cache  # the result page shows initial passwords: no browser or proxy may keep it
@@ -181,6 +188,8 @@ def account_bulk(request: HttpRequest, institution: Any) -> HttpResponse:
             return opener(actor=request.user, institution=institution, unit=unit, **{f"{kind}_codes": codes})
 
         result = _apply(form, open_accounts)
+        if result is not None:
+            form = BulkForm(units=units)  # done: a fresh form, not one that invites sending the same again
     return render(request, "org/account_bulk.html", {"form": form, "result": result, "headers": BULK_HEADERS},
                   status=400 if form.is_bound and result is None else 200)
 
