@@ -56,7 +56,7 @@ def test_quality_office_may_place_anywhere(college, login):
     assert options(page, "unit") == {str(u.pk) for u in college.units.values()}
 
 
-def test_teacher_edits_own_record_but_cannot_move_or_rekey_it(college, login):
+def test_teacher_edits_own_record_but_cannot_move_rekey_or_self_certify(college, login):
     client = login(college.users["teacher"])
     t1 = college.teachers["t1"]
     page = client.get(reverse("org:teacher_edit", args=[t1.pk])).content.decode()
@@ -66,7 +66,10 @@ def test_teacher_edits_own_record_but_cannot_move_or_rekey_it(college, login):
             "dual_qualified": "on"}
     assert client.post(reverse("org:teacher_edit", args=[t1.pk]), data).status_code == 302
     t1.refresh_from_db()
-    assert (t1.name, t1.degree, t1.unit, t1.code) == ("张老师（改）", "doctor", college.units["it"], "T001")
+    # Personal fields change; what the school verifies (name, title, degree, 双师) and places (unit, code) stays.
+    assert (t1.gender, t1.birth_year) == ("M", 1985)
+    assert (t1.name, t1.degree, t1.title, t1.dual_qualified) == ("张老师", "master", "associate", True)
+    assert (t1.unit, t1.code) == (college.units["it"], "T001")
     t2 = college.teachers["t2"]
     assert client.post(reverse("org:teacher_edit", args=[t2.pk]), {**data, "code": "T002"}).status_code == 403
     t2.refresh_from_db()

@@ -17,6 +17,10 @@ from . import models as org
 
 
 class OrgForm(InstitutionModelForm):
+    # Fields the school verifies (a teacher's kind, title, degree, 双师 recognition): whoever may edit the
+    # object but not move it — a teacher on their own record — sees them but cannot change them.
+    verified: tuple[str, ...] = ()
+
     def __init__(self, *args: Any, request: Any, **kwargs: Any):
         super().__init__(*args, request=request, **kwargs)
         pinned = False
@@ -29,9 +33,11 @@ class OrgForm(InstitutionModelForm):
             # not manage: show where it is and keep it there, instead of offering no valid choice at all.
             field.queryset = field.queryset.model.objects.restrict(request.user, VIEW).filter(pk=current)
             field.disabled = pinned = True
-        if pinned and "code" in self.fields:
+        if pinned:
             # The code is the natural key imports match on: whoever cannot move the object cannot re-key it.
-            self.fields["code"].disabled = True
+            for name in ("code", *self.verified):
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
 
 class _MemberAccounts(OrgForm):
@@ -45,8 +51,8 @@ class _MemberAccounts(OrgForm):
 
 
 def _form(model: type, fields: list[str], change_scoped: tuple[str, ...] = (), base: type = OrgForm,
-          widgets: dict[str, Any] | None = None) -> type[OrgForm]:
-    form = type(f"{model.__name__}Form", (base,), {"change_scoped": change_scoped})
+          widgets: dict[str, Any] | None = None, verified: tuple[str, ...] = ()) -> type[OrgForm]:
+    form = type(f"{model.__name__}Form", (base,), {"change_scoped": change_scoped, "verified": verified})
     return forms.modelform_factory(model, form=form, fields=fields, widgets=widgets)
 
 
@@ -66,6 +72,7 @@ CourseForm = _form(org.Course, ["code", "name", "unit", "course_type", "hours", 
                                 "co_developed", "majors", "teachers"], ("unit",))
 KlassForm = _form(org.Klass, ["code", "name", "major", "cohort"], ("major",))
 TeacherForm = _form(org.Teacher, ["code", "name", "unit", "kind", "gender", "birth_year", "title", "degree",
-                                  "dual_qualified"], ("unit",))
+                                  "dual_qualified"], ("unit",),
+                    verified=("name", "kind", "title", "degree", "dual_qualified"))
 StudentForm = _form(org.Student, ["code", "name", "gender", "major", "klass", "cohort", "status"],
                     ("major", "klass"))
