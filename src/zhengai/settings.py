@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhengai.core",
     "zhengai.org",
     "zhengai.frameworks",
+    "zhengai.statedata",
     "zhengai.dashboards",
     "zhengai.demo",
 ]

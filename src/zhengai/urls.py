@@ -14,6 +14,7 @@ urlpatterns = [
     path("core/", include("zhengai.core.urls")),
     path("org/", include("zhengai.org.urls")),
     path("frameworks/", include("zhengai.frameworks.urls")),
+    path("statedata/", include("zhengai.statedata.urls")),
     path("admin/", admin.site.urls),
     path("", include("zhengai.dashboards.urls")),
 ]

@@ -26,6 +26,11 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("班级", "org:klass_list", None),
         ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COUNSELLOR}),
     ]),
+    ("状态数据", [
+        ("状态数据", "statedata:overview", None),
+        ("导入记录", "statedata:history", {Role.DATA_STEWARD, Role.QUALITY_OFFICE}),
+        ("数据质量报告", "statedata:quality", INSTITUTION_WIDE_ROLES),
+    ]),
     ("诊断", [
         ("诊断项目表", "frameworks:framework_list", None),
     ]),

@@ -92,7 +92,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A background job's progress; the page refreshes itself (htmx) until the job ends."""
     job = get_object_for_user(Job, request.user, VIEW, pk=pk)
     context = {"job": job}
-    if job.kind == "import" and job.finished and job.result:
+    # Import jobs of any app store an ImportResult; their kinds end in "import".
+    if job.kind.endswith("import") and job.finished and job.result:
         context.update({"result": ImportResult.from_dict(job.result), "filename": job.params.get("filename", "")})
     return render(request, "core/job_detail.html", context)
 

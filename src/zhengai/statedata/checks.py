@@ -1,0 +1,205 @@
+"""Cross-table logic checks (逻辑校验) of the state data, after state-data.md §4 (L1–L14).
+
+The workbook's own B10 rules were not found, so these are inferred from the fields and shipped as warnings for
+the data-quality report, not as import errors: a college must be able to load the file it has, then see what
+does not add up. Each check is a named function over one institution and one period that queries the offending
+rows (aggregates and comparisons in SQL) and returns them with a Chinese message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+
+from zhengai.core.models import Period
+
+from . import models as sd
+from .choices import PeriodBasis
+
+
+@dataclass
+class Finding:
+    """One offending row (or total) of a check."""
+
+    table: str          # verbose name of the table the row is in
+    label: str          # which row: the entity, or the period for an institution-level table
+    message: str
+    pk: int | None = None
+
+
+@dataclass
+class Check:
+    code: str
+    title: str
+    basis: str
+    run: Callable[[Any, Period], list[Finding]]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(code: str, title: str, basis: str = PeriodBasis.ACADEMIC_YEAR) -> Callable:
+    def register(func: Callable[[Any, Period], list[Finding]]) -> Callable:
+        CHECKS[code] = Check(code, title, basis, func)
+        return func
+
+    return register
+
+
+def rows(model: type[sd.StateRecord], institution: Any, period: Period) -> Any:
+    return model.objects.filter(institution=institution, period=period)
+
+
+def _found(obj: sd.StateRecord, message: str, label: str = "") -> Finding:
+    entity = next((getattr(obj, e) for e in obj.entities[:1]), None)
+    return Finding(obj._meta.verbose_name, label or str(entity or obj.period), message, obj.pk)
+
+
+def _filled(*names: str) -> Q:
+    return Q(**{f"{n}__isnull": False for n in names})
+
+
+@check("major_students_sum", "专业在校生数 = 一、二、三年级之和 = 各生源之和（A7-1-1）")
+def major_students_sum(institution: Any, period: Period) -> list[Finding]:
+    found = []
+    by_grade = (rows(sd.MajorYear, institution, period).select_related("major")
+                .filter(_filled("students", "grade1", "grade2", "grade3"))
+                .annotate(total=F("grade1") + F("grade2") + F("grade3")).exclude(students=F("total")))
+    found += [_found(o, f"在校生数{o.students}不等于一、二、三年级之和{o.total}") for o in by_grade]
+    by_origin = (rows(sd.MajorYear, institution, period).select_related("major")
+                 .filter(_filled("students", "from_high_school", "from_secondary", "other_origin"))
+                 .annotate(total=F("from_high_school") + F("from_secondary") + F("other_origin"))
+                 .exclude(students=F("total")))
+    found += [_found(o, f"在校生数{o.students}不等于各生源之和{o.total}") for o in by_origin]
+    return found
+
+
+@check("majors_add_up", "各专业在校生之和 = 全日制普通高职在校生总数（A7-1-1 与 A1）")
+def majors_add_up(institution: Any, period: Period) -> list[Finding]:
+    total = rows(sd.MajorYear, institution, period).aggregate(n=Sum("students"))["n"]
+    found = []
+    for basics in rows(sd.InstitutionYear, institution, period).filter(vocational_students__isnull=False):
+        if total is not None and total != basics.vocational_students:
+            found.append(_found(basics, f"各专业在校生数之和{total}不等于院校全日制普通高职在校生总数"
+                                        f"{basics.vocational_students}", label="全校"))
+    return found
+
+
+@check("institution_origins", "高中起点 + 中职起点 + 其他 = 全日制普通高职在校生总数（A1）")
+def institution_origins(institution: Any, period: Period) -> list[Finding]:
+    qs = (rows(sd.InstitutionYear, institution, period)
+          .filter(_filled("vocational_students", "from_high_school", "from_secondary", "other_origin"))
+          .annotate(total=F("from_high_school") + F("from_secondary") + F("other_origin"))
+          .exclude(vocational_students=F("total")))
+    return [_found(o, f"各生源之和{o.total}不等于全日制普通高职在校生总数{o.vocational_students}", "全校")
+            for o in qs]
+
+
+@check("equipment_values", "当年新增 ≤ 教学科研仪器设备总值 ≤ 固定资产总值（A1）")
+def equipment_values(institution: Any, period: Period) -> list[Finding]:
+    qs = rows(sd.InstitutionYear, institution, period)
+    found = [_found(o, f"当年新增设备值{o.equipment_new}万元大于设备总值{o.equipment_value}万元", "全校")
+             for o in qs.filter(equipment_new__gt=F("equipment_value"))]
+    found += [_found(o, f"教学科研仪器设备总值{o.equipment_value}万元大于固定资产总值{o.fixed_assets}万元", "全校")
+              for o in qs.filter(equipment_value__gt=F("fixed_assets"))]
+    return found
+
+
+@check("course_hours", "实践课时 ≤ 规定课时；A类实践课时为0；C类实践课时等于规定课时（A7-2）")
+def course_hours(institution: Any, period: Period) -> list[Finding]:
+    qs = rows(sd.CourseYear, institution, period).select_related("major", "course")
+    found = [_found(o, f"实践课课时{o.practice_hours}大于规定课时{o.hours}", f"{o.major} · {o.course}")
+             for o in qs.filter(practice_hours__gt=F("hours"))]
+    found += [_found(o, f"A类（纯理论）课程的实践课时应为0，现为{o.practice_hours}", f"{o.major} · {o.course}")
+              for o in qs.filter(course_type="A", practice_hours__gt=0)]
+    found += [_found(o, f"C类（纯实践）课程的实践课时应等于规定课时{o.hours}，现为{o.practice_hours}",
+                     f"{o.major} · {o.course}")
+              for o in qs.filter(_filled("practice_hours", "hours"), course_type="C").exclude(
+                  practice_hours=F("hours"))]
+    return found
+
+
+@check("course_references", "课程设置的专业、主讲教师在本期间的开设专业表、教师表中（A7-2 与 A7-1-1、A6）")
+def course_references(institution: Any, period: Period) -> list[Finding]:
+    qs = rows(sd.CourseYear, institution, period).select_related("major", "course", "teacher")
+    teacher_listed = rows(sd.TeacherYear, institution, period).filter(teacher=OuterRef("teacher"))
+    major_listed = rows(sd.MajorYear, institution, period).filter(major=OuterRef("major"))
+    found = [_found(o, f"主讲教师“{o.teacher}”（{o.teacher.code}）不在本期间的教师情况表中",
+                    f"{o.major} · {o.course}")
+             for o in qs.filter(teacher__isnull=False).exclude(Exists(teacher_listed))]
+    found += [_found(o, f"专业“{o.major}”不在本期间的开设专业表中", f"{o.major} · {o.course}")
+              for o in qs.exclude(Exists(major_listed))]
+    return found
+
+
+@check("internship_counts", "顶岗实习：对口数、企业录用数 ≤ 实习毕业生总数；参保人数 ≤ 实习人数（A7-4）")
+def internship_counts(institution: Any, period: Period) -> list[Finding]:
+    qs = rows(sd.Internship, institution, period).select_related("major")
+    found = [_found(o, f"对口毕业生数{o.matched}大于顶岗实习毕业生总数{o.total}")
+             for o in qs.filter(matched__gt=F("total"))]
+    found += [_found(o, f"企业录用数{o.hired}大于顶岗实习毕业生总数{o.total}")
+              for o in qs.filter(hired__gt=F("total"))]
+    found += [_found(o, f"参加保险学生数{o.insured}大于实习人数{o.interns}")
+              for o in qs.filter(insured__gt=F("interns"))]
+    return found
+
+
+@check("admission_counts", "报到数 ≤ 录取数（A7-6-1）")
+def admission_counts(institution: Any, period: Period) -> list[Finding]:
+    qs = rows(sd.Admission, institution, period).select_related("major").filter(enrolled__gt=F("admitted"))
+    return [_found(o, f"实际报到数{o.enrolled}大于实际录取数{o.admitted}") for o in qs]
+
+
+@check("employment_counts", "对口就业数 ≤ 就业数 ≤ 毕业生数（A7-6-2）")
+def employment_counts(institution: Any, period: Period) -> list[Finding]:
+    qs = rows(sd.Employment, institution, period).select_related("major")
+    found = [_found(o, f"就业数{o.employed}大于毕业生数{o.graduates}") for o in qs.filter(employed__gt=F("graduates"))]
+    found += [_found(o, f"对口就业数{o.matched}大于就业数{o.employed}") for o in qs.filter(matched__gt=F("employed"))]
+    return found
+
+
+@check("certificate_counts", "获证人数（初级+中级+高级+无等级）≤ 毕业生数（A7-3-2）")
+def certificate_counts(institution: Any, period: Period) -> list[Finding]:
+    total = (Coalesce("primary", 0) + Coalesce("intermediate", 0) + Coalesce("senior", 0) + Coalesce("no_level", 0))
+    qs = (rows(sd.Certificate, institution, period).select_related("major").annotate(certified=total)
+          .filter(certified__gt=F("graduates")))
+    return [_found(o, f"获证人数之和{o.certified}大于毕业生数{o.graduates}") for o in qs]
+
+
+@check("evaluation_counts", "评教：实际参评人数 ≤ 应参评人数（A8-7）")
+def evaluation_counts(institution: Any, period: Period) -> list[Finding]:
+    qs = (rows(sd.Evaluation, institution, period).select_related("teacher", "course")
+          .filter(participated__gt=F("expected")))
+    return [_found(o, f"实际参评{o.participated}人大于应参评{o.expected}人", f"{o.teacher} · {o.course}") for o in qs]
+
+
+@check("funding_totals", "经费：总收入 ≥ 各项收入之和；总支出 ≥ 各项支出之和；师资建设 ≥ 其中教师培训（A5）",
+       PeriodBasis.CALENDAR_YEAR)
+def funding_totals(institution: Any, period: Period) -> list[Finding]:
+    def add(*names: str) -> Any:
+        expression = Coalesce(names[0], 0, output_field=sd.Funding._meta.get_field(names[0]))
+        for name in names[1:]:
+            expression = expression + Coalesce(name, 0, output_field=sd.Funding._meta.get_field(name))
+        return expression
+
+    qs = rows(sd.Funding, institution, period).annotate(
+        income=add("tuition", "fiscal_regular", "fiscal_special", "donations", "other_income"),
+        expense=add("equipment_purchase", "teaching_routine", "teaching_reform", "faculty_building",
+                    "books_purchase", "other_expense"))
+    found = [_found(o, f"学校总收入{o.total_income}万元小于各项收入之和{o.income}万元", "全校")
+             for o in qs.filter(total_income__lt=F("income"))]
+    found += [_found(o, f"学校总支出{o.total_expense}万元小于各项支出之和{o.expense}万元", "全校")
+              for o in qs.filter(total_expense__lt=F("expense"))]
+    found += [_found(o, f"其中教师培训专项{o.teacher_training}万元大于师资建设{o.faculty_building}万元", "全校")
+              for o in qs.filter(teacher_training__gt=F("faculty_building"))]
+    return found
+
+
+def run(institution: Any, period: Period, codes: list[str] | None = None) -> list[tuple[Check, list[Finding]]]:
+    """Every check that applies to the period's kind, with what it found (an empty list: passed)."""
+    return [(c, c.run(institution, period)) for code, c in CHECKS.items()
+            if c.basis == period.kind and (codes is None or code in codes)]

@@ -1,0 +1,31 @@
+from django.db import models
+
+from zhengai.org.choices import CourseType, Degree, TeacherKind, Title  # noqa: F401  (re-exported)
+
+
+class PeriodBasis(models.TextChoices):
+    """统计口径: what kind of period a table's rows are reported for (state-data.md §2)."""
+
+    ACADEMIC_YEAR = "academic_year", "学年"
+    CALENDAR_YEAR = "calendar_year", "自然年"
+
+
+class ImportStatus(models.TextChoices):
+    OK = "ok", "已导入"
+    REFUSED = "refused", "未导入"
+
+
+class CourseAttribute(models.TextChoices):
+    """课程属性 (A7-2)."""
+
+    PUBLIC = "public", "公共基础课"
+    FOUNDATION = "foundation", "专业基础课"
+    SPECIALTY = "specialty", "专业课"
+    OTHER = "other", "其他"
+
+
+class CourseNature(models.TextChoices):
+    """课程性质 (A7-2)."""
+
+    REQUIRED = "required", "必修课"
+    ELECTIVE = "elective", "选修课"

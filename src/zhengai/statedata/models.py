@@ -1,0 +1,521 @@
+"""State-data tables (人才培养工作状态数据): typed rows of the national 2016 workbook, one table per sheet
+(or per group of sheets of the same grain), each row tied to an institution, a collection period and, where the
+sheet has one, the entity it describes.
+
+The workbook's table code and version are attributes of a row (`table_code`, `table_version`), never keys: one
+logical table had different codes in different versions (state-data.md §1). Counts are integers, money and
+areas are decimals; a field's unit is in its help text (万元, 平方米, 万册…). An empty cell is NULL ("not
+reported"), which is not the same as 0.
+
+Permissions: every table is visible to the institution-wide roles and to the people who own the row's entity
+(a major leader their major's rows, a teacher their own rows, a unit head their unit's); only the data steward
+and the quality office change or import (ADMIN_ROLES).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from zhengai.core.choices import ADMIN_ROLES, Role
+from zhengai.core.models import Institution, InstitutionOwned, Period
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.org.models import Course, Major, Student, Teacher, Unit
+
+from .choices import CourseAttribute, CourseNature, CourseType, Degree, ImportStatus, PeriodBasis, TeacherKind, Title
+
+# ---- field helpers: the same kinds of cells over and over -------------------------------------------
+
+def count(label: str, unit: str = "人") -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(label, null=True, blank=True, help_text=unit)
+
+
+def money(label: str, unit: str = "万元") -> models.DecimalField:
+    return models.DecimalField(label, max_digits=14, decimal_places=2, null=True, blank=True, help_text=unit)
+
+
+def area(label: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=12, decimal_places=2, null=True, blank=True, help_text="平方米")
+
+
+def flag(label: str) -> models.BooleanField:
+    return models.BooleanField(label, default=False)
+
+
+# ---- who owns a row's entity ----------------------------------------------------------------------
+
+def _unit_q(access: Access, path: str) -> Q:
+    """Rows whose unit (at `path`) the user heads, directly or as the parent unit."""
+    ids = access.scoped_ids(Role.UNIT_HEAD, Unit)
+    return Q(**{f"{path}_id__in": ids}) | Q(**{f"{path}__parent_id__in": ids})
+
+
+def _major_q(access: Access, path: str = "major") -> Q:
+    return Q(**{f"{path}_id__in": access.scoped_ids(Role.MAJOR_LEADER, Major)}) | _unit_q(access, f"{path}__unit")
+
+
+def _course_q(access: Access, path: str = "course") -> Q:
+    return Q(**{f"{path}_id__in": access.scoped_ids(Role.COURSE_LEADER, Course)}) | _unit_q(access, f"{path}__unit")
+
+
+def _teacher_q(access: Access, path: str = "teacher") -> Q:
+    return (Q(**{f"{path}__user_id": access.user.pk})
+            | Q(**{f"{path}_id__in": access.scoped_ids(Role.TEACHER, Teacher)})
+            | _unit_q(access, f"{path}__unit"))
+
+
+def _student_q(access: Access, path: str = "student") -> Q:
+    from zhengai.org.models import Klass
+
+    return (_major_q(access, f"{path}__major")
+            | Q(**{f"{path}__klass_id__in": access.scoped_ids(Role.COUNSELLOR, Klass)}))
+
+
+class StateRecord(InstitutionOwned):
+    """A row of a state-data table. Subclasses name their sheet, period basis, entity and data fields."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="统计期间")
+    table_code = models.CharField("表号", max_length=20, blank=True)
+    table_version = models.CharField("采集版本", max_length=20, blank=True, default="2016")
+    last_import = models.ForeignKey("ImportRecord", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="最近导入")
+
+    # What the importer, pages and checks need to know about the table.
+    workbook_code: ClassVar[str] = ""
+    basis: ClassVar[str] = PeriodBasis.ACADEMIC_YEAR
+    entities: ClassVar[tuple[str, ...]] = ()       # the natural key after (institution, period)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        """Rows whose entity the user answers for; institution-level tables have none."""
+        return Q(pk__in=[])
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action == VIEW:
+            return access.wide_q("institution") | (access.institution_q("institution", VIEW) & cls.owner_q(access))
+        return access.institution_q("institution", action, roles=ADMIN_ROLES)
+
+    @classmethod
+    def key_fields(cls) -> tuple[str, ...]:
+        return ("period", *cls.entities)
+
+    @classmethod
+    def _unique(cls, name: str) -> models.UniqueConstraint:
+        return models.UniqueConstraint(fields=["institution", "period", *cls.entities], name=name,
+                                       violation_error_message="本期间已有该记录")
+
+
+class InstitutionYear(StateRecord):
+    """院校基本情况 (workbook A1 院校基本信息表 在校生/固定资产 blocks, and A3 基本办学条件表), per academic year."""
+
+    workbook_code = "A1/A3"
+
+    converted_students = models.DecimalField("折合在校生数", max_digits=10, decimal_places=1, null=True, blank=True,
+                                             help_text="人")
+    fulltime_students = count("全日制在校生数")
+    vocational_students = count("全日制普通高职在校生总数")
+    from_high_school = count("其中：高中起点")
+    from_secondary = count("其中：中职起点")
+    other_origin = count("其中：其他")
+    majors_offered = count("专业设置数", "个")
+    fixed_assets = money("固定资产总值")
+    equipment_value = money("教学科研仪器设备资产总值")
+    equipment_new = money("当年新增教学科研仪器设备值")
+    land_area = area("占地面积")
+    building_area = area("总建筑面积")
+    teaching_area = area("教学科研及辅助用房")
+    admin_area = area("行政办公用房")
+    dorm_area = area("学生宿舍（公寓）")
+    books = models.DecimalField("纸质图书总册数", max_digits=10, decimal_places=2, null=True, blank=True,
+                                help_text="万册")
+    books_new = models.DecimalField("本学年新增纸质图书", max_digits=10, decimal_places=2, null=True, blank=True,
+                                    help_text="万册")
+    computers = count("计算机合计", "台")
+    teaching_computers = count("其中：教学用计算机", "台")
+    classrooms = count("教室合计", "间")
+    multimedia_classrooms = count("其中：网络多媒体教室", "间")
+    practice_stations = count("校内实践教学工位数", "个")
+
+    class Meta:
+        verbose_name = "院校基本情况"
+        verbose_name_plural = "院校基本情况"
+        ordering = ["-period__start"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period"], name="sd_institutionyear_key",
+                                               violation_error_message="本期间已有该记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} 院校基本情况"
+
+
+class Funding(StateRecord):
+    """经费收支 (workbook A5-1 经费收入表 and A5-2 经费支出表), per calendar year, in 万元."""
+
+    workbook_code = "A5"
+    basis = PeriodBasis.CALENDAR_YEAR
+
+    total_income = money("学校总收入")
+    tuition = money("学费收入")
+    fiscal_regular = money("财政经常性补助收入")
+    fiscal_special = money("中央、地方财政专项投入")
+    donations = money("社会捐赠金额")
+    other_income = money("其他收入")
+    total_expense = money("学校总支出")
+    equipment_purchase = money("设备采购")
+    teaching_routine = money("日常教学经费")
+    teaching_reform = money("教学改革及研究")
+    faculty_building = money("师资建设")
+    teacher_training = money("其中：教师培训专项")
+    books_purchase = money("图书购置")
+    other_expense = money("其他支出")
+    public_funds = models.DecimalField("年度公用经费", max_digits=14, decimal_places=2, null=True, blank=True,
+                                       help_text="万元；不在A5中，取自财务数据（教师培训经费占比的分母）")
+
+    class Meta:
+        verbose_name = "经费收支"
+        verbose_name_plural = "经费收支"
+        ordering = ["-period__start"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period"], name="sd_funding_key",
+                                               violation_error_message="本期间已有该记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} 经费收支"
+
+
+class TeacherYear(StateRecord):
+    """教师 (workbook A6-1-1/A6-2-1/A6-3-1/A6-4-1 基本情况 with the A6-x-2 学年教学工作量), per academic year.
+
+    One table for the four kinds (校内专任, 校内兼课, 校外兼职, 校外兼课), told apart by `kind`: the sheets share
+    one layout, the indicators compare the kinds (生师比 counts 专任 + 0.5 × 校外; 企业兼职教师授课比例 divides
+    one kind's hours by all kinds'), and a person may change kind from one year to the next.
+    """
+
+    workbook_code = "A6"
+    entities = ("teacher",)
+    KIND_CODES: ClassVar[dict[str, str]] = {
+        TeacherKind.FULL_TIME: "A6-1-1", TeacherKind.INTERNAL_PART_TIME: "A6-2-1",
+        TeacherKind.EXTERNAL_PART_TIME: "A6-3-1", TeacherKind.EXTERNAL_GUEST: "A6-4-1",
+    }
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="state_years", verbose_name="教师")
+    kind = models.CharField("教师类别", max_length=30, choices=TeacherKind.choices)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name="所属系部")
+    title = models.CharField("专业技术职务等级", max_length=20, choices=Title.choices, blank=True)
+    degree = models.CharField("学位", max_length=20, choices=Degree.choices, blank=True)
+    dual_qualified = flag("是否双师素质教师")
+    professional = flag("是否专业教师")
+    backbone = flag("是否骨干教师")
+    teacher_certificate = flag("有无高校教师资格证")
+    teaching_hours = count("学年授课学时", "学时")
+    enterprise_days = count("本学年行业企业一线工作时间", "天")
+    training_days = count("本学年培训进修", "天")
+    secondment_days = count("本学年挂职锻炼", "天")
+
+    class Meta:
+        verbose_name = "教师情况"
+        verbose_name_plural = "教师情况"
+        ordering = ["-period__start", "kind", "teacher__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "teacher"], name="sd_teacheryear_key",
+                                               violation_error_message="本期间已有该教师的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.teacher}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return _teacher_q(access) | _unit_q(access, "unit")
+
+
+class MajorRecord(StateRecord):
+    """A per-major sheet of A7: seen by the major's leader and the head of its unit."""
+
+    entities = ("major",)
+    major = models.ForeignKey(Major, on_delete=models.PROTECT, related_name="+", verbose_name="专业")
+
+    class Meta:
+        abstract = True
+        ordering = ["-period__start", "major__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "major"], name="sd_%(class)s_key",
+                                               violation_error_message="本期间已有该专业的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.major}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return _major_q(access)
+
+
+class MajorYear(MajorRecord):
+    """开设专业 (workbook A7-1-1 开设专业表, statistics block), per academic year."""
+
+    workbook_code = "A7-1-1"
+
+    students = count("在校生数")
+    grade1 = count("一年级在校生数")
+    grade2 = count("二年级在校生数")
+    grade3 = count("三年级在校生数")
+    from_high_school = count("普通高中起点")
+    from_secondary = count("中职起点")
+    other_origin = count("其他生源")
+    classes = count("班级总数", "个")
+    enrolling = flag("当年是否招生")
+    has_graduates = flag("是否有上届毕业生")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "开设专业"
+        verbose_name_plural = "开设专业"
+
+
+class Admission(MajorRecord):
+    """招生 (workbook A7-6-1 招生表), per major and academic year."""
+
+    workbook_code = "A7-6-1"
+
+    planned = count("计划招生数")
+    admitted = count("实际录取数")
+    enrolled = count("实际报到数")
+    from_city = count("报到生源：本地市")
+    from_province = count("报到生源：本省")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "招生情况"
+        verbose_name_plural = "招生情况"
+
+
+class Employment(MajorRecord):
+    """应届毕业生就业 (workbook A7-6-2 应届毕业生就业情况表), per major and academic year."""
+
+    workbook_code = "A7-6-2"
+
+    graduates = count("毕业生数")
+    employed = count("就业数")
+    matched = count("对口就业数")
+    local = count("本地市就业数")
+    starting_salary = money("起薪线", "元/月")
+    monthly_income = money("平均月收入", "元/月")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "毕业生就业"
+        verbose_name_plural = "毕业生就业"
+
+
+class Certificate(MajorRecord):
+    """应届毕业生获证 (workbook A7-3-2 应届毕业生获证及社会技术培训情况表), per major and academic year."""
+
+    workbook_code = "A7-3-2"
+
+    graduates = count("毕业生数")
+    primary = count("获证人数：初级")
+    intermediate = count("获证人数：中级")
+    senior = count("获证人数：高级")
+    no_level = count("获证人数：无等级")
+    trainings = count("专业相关社会技术培训", "人次")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "毕业生获证"
+        verbose_name_plural = "毕业生获证"
+
+
+class Internship(MajorRecord):
+    """顶岗实习 (workbook A7-4 顶岗实习表), per major and academic year."""
+
+    workbook_code = "A7-4"
+
+    total = count("顶岗实习毕业生总数")
+    hired = count("企业录用数")
+    matched = count("对口毕业生数")
+    companies = count("实习单位数", "个")
+    interns = count("实习人数")
+    insured = count("参加保险学生数")
+    insurance = models.CharField("险种（出资方）", max_length=100, blank=True)
+    months = models.DecimalField("实习时间", max_digits=4, decimal_places=1, null=True, blank=True, help_text="月")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "顶岗实习"
+        verbose_name_plural = "顶岗实习"
+
+
+class CourseYear(StateRecord):
+    """课程设置 (workbook A7-2 课程设置表): one row per major × course, per academic year."""
+
+    workbook_code = "A7-2"
+    entities = ("major", "course")
+
+    major = models.ForeignKey(Major, on_delete=models.PROTECT, related_name="+", verbose_name="专业")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="state_years", verbose_name="课程")
+    course_type = models.CharField("课程类型", max_length=1, choices=CourseType.choices)
+    attribute = models.CharField("课程属性", max_length=20, choices=CourseAttribute.choices, blank=True)
+    nature = models.CharField("课程性质", max_length=20, choices=CourseNature.choices, blank=True)
+    is_core = flag("是否专业核心课程")
+    co_developed = flag("是否校企合作开发")
+    credits = models.DecimalField("学分", max_digits=4, decimal_places=1, null=True, blank=True)
+    hours = count("教学计划规定课时数", "学时")
+    practice_hours = count("实践课课时数", "学时")
+    teacher = models.ForeignKey(Teacher, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="主讲教师")
+
+    class Meta:
+        verbose_name = "课程设置"
+        verbose_name_plural = "课程设置"
+        ordering = ["-period__start", "major__code", "course__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "major", "course"],
+                                               name="sd_courseyear_key",
+                                               violation_error_message="本期间该专业已有该课程的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.major} · {self.course}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return _major_q(access) | _course_q(access) | Q(teacher__user_id=access.user.pk)
+
+
+class Dropout(StateRecord):
+    """辍学学生 (workbook A10-2-1 辍学学生明细表), per academic year. Personal data: the student's major leader,
+    unit head and counsellor see it, with the institution-wide roles."""
+
+    workbook_code = "A10-2-1"
+    entities = ("student",)
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name="学生")
+    reason = models.CharField("辍学原因", max_length=100)
+    month = models.DateField("辍学年月", null=True, blank=True, help_text="按月记录，存为该月1日")
+
+    class Meta:
+        verbose_name = "辍学学生"
+        verbose_name_plural = "辍学学生"
+        ordering = ["-period__start", "student__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "student"], name="sd_dropout_key",
+                                               violation_error_message="本期间已有该学生的辍学记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.student}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return _student_q(access)
+
+
+class Counsellor(StateRecord):
+    """学生管理人员 · 辅导员 (workbook A8-3 专职学生管理人员表), per academic year, by staff number (工号)."""
+
+    workbook_code = "A8-3"
+    entities = ("teacher",)
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="+", verbose_name="教工")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name="所在部门")
+    political = flag("是否专职政治辅导员")
+    psychological = flag("是否专职心理咨询师")
+    years_in_post = count("本岗位年限", "年")
+    students_in_charge = count("负责学生数")
+
+    class Meta:
+        verbose_name = "辅导员"
+        verbose_name_plural = "辅导员"
+        ordering = ["-period__start", "teacher__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "teacher"], name="sd_counsellor_key",
+                                               violation_error_message="本期间已有该教工的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.teacher}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return _teacher_q(access) | _unit_q(access, "unit")
+
+
+class Evaluation(StateRecord):
+    """评教结果 (workbook A8-7 评教情况表, kept per course × teacher), per academic year."""
+
+    workbook_code = "A8-7"
+    entities = ("teacher", "course")
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="+", verbose_name="教师")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+", verbose_name="课程")
+    expected = count("应参评学生数")
+    participated = count("实际参评学生数")
+    score = models.DecimalField("学生评教平均分", max_digits=5, decimal_places=2, null=True, blank=True,
+                                help_text="百分制")
+
+    class Meta:
+        verbose_name = "评教结果"
+        verbose_name_plural = "评教结果"
+        ordering = ["-period__start", "teacher__code", "course__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "teacher", "course"],
+                                               name="sd_evaluation_key",
+                                               violation_error_message="本期间已有该教师该课程的评教记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.teacher} · {self.course}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return _teacher_q(access) | _course_q(access)
+
+
+TABLES: list[type[StateRecord]] = [InstitutionYear, Funding, TeacherYear, MajorYear, Admission, Employment,
+                                   Certificate, Internship, CourseYear, Dropout, Counsellor, Evaluation]
+
+
+def identical_message(at) -> str:
+    from django.utils import timezone
+
+    day = timezone.localtime(at)
+    return f"与{day.year}年{day.month}月{day.day}日导入的文件相同，未作任何修改。"
+
+
+class ImportRecord(models.Model):
+    """导入记录: one uploaded state-data file, imported or refused, with what it did or why not."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, verbose_name="院校")
+    table = models.CharField("数据表", max_length=50)             # the model name, e.g. "majoryear"
+    table_name = models.CharField("数据表名称", max_length=50)
+    periods = models.ManyToManyField(Period, blank=True, related_name="+", verbose_name="统计期间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              verbose_name="导入人")
+    at = models.DateTimeField("导入时间", auto_now_add=True, db_index=True)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    checksum = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("未变", default=0)
+    status = models.CharField("结果", max_length=20, choices=ImportStatus.choices)
+    errors = models.JSONField("错误", default=list, blank=True)
+    file_error = models.CharField("文件错误", max_length=500, blank=True)
+    identical_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name="与之相同的导入")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} · {self.filename} · {self.get_status_display()}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action != VIEW:
+            return None  # history is written by the import service only
+        return access.institution_q("institution", VIEW, roles={Role.DATA_STEWARD, Role.QUALITY_OFFICE})
+
+    @property
+    def summary(self) -> str:
+        if self.status == ImportStatus.REFUSED:
+            return self.file_error or f"共{self.rows}行数据，其中{len(self.errors)}行有错误，整个文件未导入。"
+        text = f"共{self.rows}行，新增{self.created}行，更新{self.updated}行，未变{self.unchanged}行。"
+        if self.identical_to_id and not (self.created or self.updated):
+            return identical_message(self.identical_to.at)
+        return text

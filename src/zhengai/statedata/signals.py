@@ -1,0 +1,8 @@
+"""Signals of the statedata app, for the apps above it (DESIGN.md: a lower service announces, an upper app
+listens; never an import upward)."""
+
+from django.dispatch import Signal
+
+# Sent once per committed import, after the transaction commits.
+# Arguments: sender (the table's model), institution, periods (list of Period), record (ImportRecord).
+import_committed = Signal()

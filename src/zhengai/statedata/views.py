@@ -1,0 +1,190 @@
+"""Pages of the state data: the overview (状态数据), one list per table with import, template and export, the
+import history, and the data-quality report.
+
+Rows are not edited one by one in the browser: a state-data row comes from the college's workbook or a
+business system, so the file is the record of truth and a correction is a corrected file (which the history
+keeps). The list pages reuse `core.generic` (list, template, export); the import page is the statedata's own
+because every file, refused or not, goes into the import history with its checksum.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.views import View
+
+from zhengai.core.choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+from zhengai.core.generic import ExportView, ObjectListView, ObjectViews, TemplateView
+from zhengai.core.middleware import institution_of
+from zhengai.core.models import Period
+from zhengai.core.permissions import VIEW, access_for, get_object_for_user, require_role
+from zhengai.core.spreadsheets import SpreadsheetError, read_rows
+
+from . import checks, importers, tables
+from . import models as sd
+from .choices import ImportStatus
+
+HISTORY_ROLES = {Role.DATA_STEWARD, Role.QUALITY_OFFICE}
+
+
+def _institution(request: HttpRequest) -> Any:
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    return institution
+
+
+class StateViews(ObjectViews):
+    """One table's pages: list, import, template, export (no row-by-row editing, see the module's note)."""
+
+    namespace = "statedata"
+    add_roles = ADMIN_ROLES
+    list_template = "statedata/table_list.html"
+    model: ClassVar[type[sd.StateRecord]]
+
+    @classmethod
+    def urls(cls) -> list:
+        stem = cls.path
+        return [
+            path(f"{stem}/", ObjectListView.as_view(views=cls), name=f"{cls.name}_list"),
+            path(f"{stem}/import/", StateImportView.as_view(views=cls), name=f"{cls.name}_import"),
+            path(f"{stem}/import/template/", TemplateView.as_view(views=cls), name=f"{cls.name}_template"),
+            path(f"{stem}/export/", ExportView.as_view(views=cls), name=f"{cls.name}_export"),
+        ]
+
+    @classmethod
+    def context(cls, request: HttpRequest) -> dict[str, Any]:
+        meta = cls.model._meta
+        return {
+            "views": cls, "verbose_name": meta.verbose_name, "verbose_name_plural": meta.verbose_name_plural,
+            "workbook_code": cls.model.workbook_code, "can_add": cls.can_add(request), "has_import": True,
+            "list_url": reverse(cls.url_name("list")), "import_url": reverse(cls.url_name("import")),
+            "template_url": reverse(cls.url_name("template")), "export_url": reverse(cls.url_name("export")),
+        }
+
+
+REGISTRY: dict[str, type[StateViews]] = {}
+
+
+def _views_for(model: type[sd.StateRecord]) -> type[StateViews]:
+    name = model._meta.model_name
+    attrs = {"model": model, "name": name, "path": name, "table": tables.table_for(model),
+             "filterset": tables.filter_for(model), "importer": importers.importer_for(model),
+             "list_order": list(model._meta.ordering), "select_related": ["period", *model.entities]}
+    views = type(f"{model.__name__}Views", (StateViews,), attrs)
+    REGISTRY[name] = views
+    return views
+
+
+KINDS = [_views_for(model) for model in sd.TABLES]
+
+
+class StateImportView(LoginRequiredMixin, View):
+    template_name = "statedata/import.html"
+    views: type[StateViews] = StateViews
+
+    def _check(self, request: HttpRequest) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        _institution(request)
+        if not self.views.can_add(request):
+            raise PermissionDenied("只有数据管理员和质管办可以导入状态数据")
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self._check(request)
+        return render(request, self.template_name, self.views.context(request))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self._check(request)
+        context = self.views.context(request)
+        institution = institution_of(request)
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["file_error"] = "请选择要导入的文件"
+            return render(request, self.template_name, context, status=400)
+        if upload.size > settings.ZHENGAI_IMPORT_MAX_BYTES:
+            context["file_error"] = "文件太大"
+            return render(request, self.template_name, context, status=400)
+        data = upload.read()
+        importer = self.views.importer(institution, request.user)
+        try:
+            rows = read_rows(data, upload.name)
+        except SpreadsheetError:
+            rows = None
+        if rows is not None and len(rows) - 1 > settings.ZHENGAI_IMPORT_INLINE_ROWS:
+            # A large file would outlast the web request: import it in the background and show progress.
+            job = importers.import_start(model=self.views.model, institution=institution, actor=request.user,
+                                         data=data, filename=upload.name)
+            return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
+        result = importer.run_file(data, upload.name)
+        context.update({"result": result, "record": importer.record, "filename": upload.name})
+        return render(request, self.template_name, context, status=200 if result.ok else 400)
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """状态数据: every table with its rows per period (what the user may see) and its last import."""
+    institution = _institution(request)
+    history = sd.ImportRecord.objects.restrict(request.user, VIEW).filter(institution=institution,
+                                                                          status=ImportStatus.OK)
+    rows = []
+    for views in KINDS:
+        model = views.model
+        counts = (model.objects.restrict(request.user, VIEW).filter(institution=institution)
+                  .values("period__code", "period__name").annotate(n=Count("id")).order_by("-period__code"))
+        rows.append({"views": views, "model": model, "name": model._meta.verbose_name,
+                     "code": model.workbook_code, "counts": list(counts),
+                     "last": history.filter(table=model._meta.model_name).select_related("actor").first(),
+                     "url": reverse(views.url_name("list"))})
+    access = access_for(request.user)
+    return render(request, "statedata/overview.html", {
+        "tables": rows, "may_history": access.is_superuser or access.has_role(HISTORY_ROLES, institution.pk),
+        "may_quality": access.is_superuser or access.has_role(INSTITUTION_WIDE_ROLES, institution.pk)})
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    """导入记录: every file imported or refused, newest first, for the data steward and the quality office."""
+    institution = _institution(request)
+    require_role(request.user, HISTORY_ROLES, institution.pk)
+    records = (sd.ImportRecord.objects.restrict(request.user, VIEW).filter(institution=institution)
+               .select_related("actor", "identical_to").prefetch_related("periods"))
+    table = request.GET.get("table", "")
+    if table:
+        records = records.filter(table=table)
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    return render(request, "statedata/history.html", {
+        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in KINDS]})
+
+
+@login_required
+def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = _institution(request)
+    record = get_object_for_user(sd.ImportRecord.objects.filter(institution=institution), request.user, VIEW, pk=pk)
+    return render(request, "statedata/history_detail.html", {"record": record})
+
+
+@login_required
+def quality(request: HttpRequest) -> HttpResponse:
+    """数据质量报告: the logic checks of one period, each with the rows that fail it."""
+    institution = _institution(request)
+    require_role(request.user, INSTITUTION_WIDE_ROLES, institution.pk)
+    periods = list(Period.objects.filter(kind__in=["academic_year", "calendar_year"]).order_by("-start"))
+    code = request.GET.get("period", "")
+    period = next((p for p in periods if p.code == code), None)
+    if period is None and code:
+        raise Http404("没有该期间")
+    results = []
+    if period is not None:
+        results = [{"check": c, "findings": found} for c, found in checks.run(institution, period)]
+    return render(request, "statedata/quality.html", {
+        "periods": periods, "period": period, "results": results,
+        "failed": sum(1 for r in results if r["findings"])})
