@@ -29,3 +29,12 @@ class CourseNature(models.TextChoices):
 
     REQUIRED = "required", "必修课"
     ELECTIVE = "elective", "选修课"
+
+
+class AttendanceStatus(models.IntegerChoices):
+    """考勤状态. Small integers: a term holds millions of attendance rows."""
+
+    PRESENT = 1, "出勤"
+    LATE = 2, "迟到"
+    LEAVE = 3, "请假"
+    ABSENT = 4, "缺勤"

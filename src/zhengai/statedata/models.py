@@ -25,7 +25,17 @@ from zhengai.core.models import Institution, InstitutionOwned, Period
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
 from zhengai.org.models import Course, Major, Student, Teacher, Unit
 
-from .choices import CourseAttribute, CourseNature, CourseType, Degree, ImportStatus, PeriodBasis, TeacherKind, Title
+from .choices import (
+    AttendanceStatus,
+    CourseAttribute,
+    CourseNature,
+    CourseType,
+    Degree,
+    ImportStatus,
+    PeriodBasis,
+    TeacherKind,
+    Title,
+)
 
 # ---- field helpers: the same kinds of cells over and over -------------------------------------------
 
@@ -519,3 +529,102 @@ class ImportRecord(models.Model):
         if self.identical_to_id and not (self.created or self.updated):
             return identical_message(self.identical_to.at)
         return text
+
+
+# ---- teaching-process records (课程教学过程数据) ---------------------------------------------------
+# Daily attendance, a check after every lesson and homework (seed 000 §三(五)3, seed 001 图12): millions of
+# rows a term, fed by the teaching system. Lean rows — no table code, no audit per row (the import is
+# audited) — and indexes for the aggregates the QC points read (per course, per student, per period).
+
+def _process_owner_q(access: Access) -> Q:
+    return _course_q(access) | _student_q(access) | Q(student__user_id=access.user.pk) | _teacher_q(access)
+
+
+class ProcessRecord(models.Model):
+    """A teaching-process row: one student in one course, in a semester."""
+
+    id = models.BigAutoField(primary_key=True)
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+", verbose_name="院校")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="学期")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+", verbose_name="课程")
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name="学生")
+    teacher = models.ForeignKey(Teacher, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="授课教师")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action == VIEW:
+            return access.wide_q("institution") | (access.institution_q("institution", VIEW)
+                                                   & _process_owner_q(access))
+        return access.institution_q("institution", action, roles=ADMIN_ROLES)
+
+
+class Attendance(ProcessRecord):
+    """考勤（到课）记录: one student at one lesson (date and 节次)."""
+
+    lesson_date = models.DateField("上课日期")
+    lesson_no = models.PositiveSmallIntegerField("节次")
+    status = models.PositiveSmallIntegerField("考勤状态", choices=AttendanceStatus.choices)
+
+    class Meta:
+        verbose_name = "考勤记录"
+        verbose_name_plural = "考勤记录"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "lesson_date", "lesson_no"],
+                                               name="sd_attendance_key",
+                                               violation_error_message="该学生该节课已有考勤记录")]
+        indexes = [models.Index(fields=["institution", "period", "course"], name="sd_att_course"),
+                   models.Index(fields=["institution", "period", "student"], name="sd_att_student")]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_date} 第{self.lesson_no}节 {self.get_status_display()}"
+
+
+class LessonCheck(ProcessRecord):
+    """课堂检测（随堂达标）结果: one student's check after one lesson, summed monthly into 学习达标率."""
+
+    lesson_date = models.DateField("上课日期")
+    lesson_no = models.PositiveSmallIntegerField("节次")
+    score = models.DecimalField("得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    passed = models.BooleanField("达标")
+
+    class Meta:
+        verbose_name = "课堂检测结果"
+        verbose_name_plural = "课堂检测结果"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "lesson_date", "lesson_no"],
+                                               name="sd_lessoncheck_key",
+                                               violation_error_message="该学生该节课已有检测结果")]
+        indexes = [models.Index(fields=["institution", "period", "course"], name="sd_chk_course"),
+                   models.Index(fields=["institution", "period", "student"], name="sd_chk_student")]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_date} 第{self.lesson_no}节 {'达标' if self.passed else '未达标'}"
+
+
+class Homework(ProcessRecord):
+    """作业完成记录: one student's one assignment (by its code within the course)."""
+
+    assignment = models.CharField("作业编号", max_length=30)
+    due_date = models.DateField("截止日期")
+    submitted = models.BooleanField("已提交")
+    on_time = models.BooleanField("按时提交", default=False)
+    score = models.DecimalField("成绩", max_digits=5, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "作业完成记录"
+        verbose_name_plural = "作业完成记录"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "assignment"],
+                                               name="sd_homework_key",
+                                               violation_error_message="该学生该作业已有记录")]
+        indexes = [models.Index(fields=["institution", "period", "course"], name="sd_hw_course"),
+                   models.Index(fields=["institution", "period", "student"], name="sd_hw_student")]
+
+    def __str__(self) -> str:
+        return f"作业{self.assignment} {'已提交' if self.submitted else '未提交'}"
+
+
+PROCESS_TABLES: list[type[ProcessRecord]] = [Attendance, LessonCheck, Homework]
