@@ -21,17 +21,20 @@ def save_object(
     data: dict[str, Any],
     m2m: dict[str, Iterable[models.Model]] | None = None,
     note: str = "",
+    validated: bool = False,
 ) -> tuple[models.Model, str]:
     """Validate and save `obj` with `data` (and many-to-many members), auditing the change.
 
     Returns the object and "created", "updated" or "unchanged": a save that changes nothing writes
-    nothing, which is what makes re-importing the same file a no-op.
+    nothing, which is what makes re-importing the same file a no-op. `validated=True` is for callers that
+    have just run the same validation on a copy (an import checks every row before writing any).
     """
     creating = obj.pk is None
     before = {} if creating else audit.snapshot(obj)
     for name, value in data.items():
         setattr(obj, name, value)
-    obj.full_clean()
+    if not validated:
+        obj.full_clean()
     after_fields = audit.snapshot(obj) if not creating else None
     m2m_changed = False
     if not creating and m2m:

@@ -170,13 +170,16 @@ class OrgImporter(importing.Importer):
     def save_row(self, row: dict[str, Any]) -> str:
         fields = {k: (self.lookups[k][v] if isinstance(v, _Pending) else v) for k, v in row.items()}
         current = self.existing.get(row["code"])
+        # A row that named a parent from earlier in the file was checked without it: validate it again.
+        validated = not any(isinstance(v, _Pending) for v in row.values())
         try:
             if current is None:
                 create = getattr(services, f"{self.kind}_create")
-                obj, outcome = create(actor=self.actor, institution=self.institution, **fields)
+                obj, outcome = create(actor=self.actor, institution=self.institution, validated=validated,
+                                      **fields)
             else:
                 update = getattr(services, f"{self.kind}_update")
-                obj, outcome = update(actor=self.actor, **{self.kind: current}, **fields)
+                obj, outcome = update(actor=self.actor, validated=validated, **{self.kind: current}, **fields)
         except ValidationError as exc:
             raise RowInvalid(self._messages(exc)) from exc
         for field in self._relations():

@@ -109,26 +109,32 @@ def check(obj: models.Model, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def save(*, actor: Any, obj: models.Model, fields: dict[str, Any]) -> tuple[models.Model, str]:
-    """Check the org rules, then validate, save and audit through `save_object`."""
+def save(*, actor: Any, obj: models.Model, fields: dict[str, Any], validated: bool = False
+         ) -> tuple[models.Model, str]:
+    """Check the org rules, then validate, save and audit through `save_object`.
+
+    `validated=True`: the caller (an importer) has just run `check` and `full_clean` on a copy with these
+    very values, so they are not run again row by row.
+    """
     unknown = set(fields) - {f.name for f in obj._meta.get_fields()}
     if unknown:
         raise ValidationError({NON_FIELD_ERRORS: [f"未知字段：{'、'.join(sorted(unknown))}"]})
-    check(obj, fields)
+    if not validated:
+        check(obj, fields)
     m2m_names = {f.name for f in obj._meta.many_to_many}
     m2m = {name: list(fields.pop(name)) for name in list(fields) if name in m2m_names}
-    return save_object(actor=actor, obj=obj, data=fields, m2m=m2m)
+    return save_object(actor=actor, obj=obj, data=fields, m2m=m2m, validated=validated)
 
 
 def _writers(model: type[models.Model], kind: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """`<kind>_create` and `<kind>_update` for one model; they differ only in the object they start from."""
     label = model._meta.verbose_name
 
-    def create(*, actor: Any, institution: Any, **fields: Any) -> tuple[Any, str]:
-        return save(actor=actor, obj=model(institution=institution), fields=fields)
+    def create(*, actor: Any, institution: Any, validated: bool = False, **fields: Any) -> tuple[Any, str]:
+        return save(actor=actor, obj=model(institution=institution), fields=fields, validated=validated)
 
-    def update(*, actor: Any, **fields: Any) -> tuple[Any, str]:
-        return save(actor=actor, obj=fields.pop(kind), fields=fields)
+    def update(*, actor: Any, validated: bool = False, **fields: Any) -> tuple[Any, str]:
+        return save(actor=actor, obj=fields.pop(kind), fields=fields, validated=validated)
 
     create.__name__, update.__name__ = f"{kind}_create", f"{kind}_update"
     create.__doc__ = f"新建{label}: validated, audited; returns (object, outcome)."
