@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "zhengai.org",
     "zhengai.frameworks",
     "zhengai.statedata",
+    "zhengai.api",
     "zhengai.dashboards",
     "zhengai.demo",
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from zhengai.api.api import api
 from zhengai.core.auth_forms import LoginForm, PasswordForm
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("org/", include("zhengai.org.urls")),
     path("frameworks/", include("zhengai.frameworks.urls")),
     path("statedata/", include("zhengai.statedata.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("zhengai.dashboards.urls")),
 ]

@@ -9,7 +9,7 @@ class StatedataConfig(AppConfig):
     def ready(self) -> None:
         from zhengai.core import jobs
 
-        from . import importers
+        from . import importers, process  # noqa: F401  (process registers the teaching-process importers)
 
         # Large state-data files run as jobs of their own kind, so the job keeps the file name and checksum
         # for the import history (core's "import" kind passes neither to the importer).

@@ -15,6 +15,18 @@ class ImportStatus(models.TextChoices):
     REFUSED = "refused", "未导入"
 
 
+class ImportSource(models.TextChoices):
+    """Where an import came from: an uploaded file, or a business system pushing rows through the API."""
+
+    FILE = "file", "文件"
+    API = "api", "API"
+
+
+class VersionState(models.TextChoices):
+    OPEN = "open", "未冻结"
+    FROZEN = "frozen", "已冻结"
+
+
 class CourseAttribute(models.TextChoices):
     """课程属性 (A7-2)."""
 

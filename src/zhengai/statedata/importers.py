@@ -26,7 +26,7 @@ from zhengai.core.spreadsheets import SpreadsheetError, read_rows
 
 from . import models as sd
 from . import services
-from .choices import PeriodBasis
+from .choices import ImportSource, PeriodBasis
 
 JOB_KIND = "statedata_import"
 
@@ -98,10 +98,27 @@ def period_code(basis: str) -> importing.Parser:
 
 # ---- the importer -------------------------------------------------------------------------------
 
-REGISTRY: dict[str, type[StateImporter]] = {}
+REGISTRY: dict[str, Any] = {}   # model name → importer class (state tables and teaching-process tables)
 
 
-class StateImporter(importing.Importer):
+def lookup_pool(model: type[models.Model], institution: Any, actor: Any) -> Any:
+    """The objects of `model` a file may name: what the importing person may see; for a push through the API
+    (no person, the token was checked instead) the institution's objects."""
+    pool = model.objects.filter(institution=institution)
+    return pool if actor is None else pool & model.objects.restrict(actor, VIEW)
+
+
+class Source:
+    """Where the rows come from, for the import history (a file by default; the API sets its token's name)."""
+
+    source: str = ImportSource.FILE
+    source_name: str = ""
+
+    def origin(self) -> dict[str, str]:
+        return {"source": self.source, "source_name": self.source_name}
+
+
+class StateImporter(Source, importing.Importer):
     model: ClassVar[type[sd.StateRecord]]
     spec: ClassVar[list[tuple[str, str]]]        # (workbook header, model field): the data columns
     required_fields: ClassVar[set[str]] = set()
@@ -157,8 +174,8 @@ class StateImporter(importing.Importer):
     def prepare(self) -> None:
         self.lookups: dict[str, dict[str, Any]] = {}
         for field in self._relations():
-            pool = field.related_model.objects.restrict(self.actor, VIEW).filter(institution=self.institution)
-            self.lookups[field.name] = {o.code: o for o in pool}
+            self.lookups[field.name] = {o.code: o for o in lookup_pool(field.related_model, self.institution,
+                                                                        self.actor)}
 
     def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
         messages: list[str] = []
@@ -205,7 +222,7 @@ class StateImporter(importing.Importer):
             result = ImportResult(file_error=str(exc))
             self.record = services.import_refused(
                 actor=self.actor, institution=self.institution, model=self.model, filename=filename,
-                checksum=self.checksum, result=result, period_codes=set())
+                checksum=self.checksum, result=result, period_codes=set(), **self.origin())
             return result
         return self.run_rows(rows, progress)
 
@@ -216,13 +233,13 @@ class StateImporter(importing.Importer):
             codes = {row["period"] for _, row in parsed}
             self.record = services.import_refused(actor=self.actor, institution=self.institution, model=self.model,
                                                   filename=filename, checksum=checksum, result=result,
-                                                  period_codes=codes)
+                                                  period_codes=codes, **self.origin())
             return result
         if progress is not None:
             progress(0, len(parsed), "写入数据")
         self.record = services.table_import(actor=self.actor, institution=self.institution, model=self.model,
                                             rows=[row for _, row in parsed], filename=filename,
-                                            checksum=checksum, result=result)
+                                            checksum=checksum, result=result, **self.origin())
         return result
 
     # -- export -----------------------------------------------------------------------------------

@@ -31,10 +31,12 @@ from .choices import (
     CourseNature,
     CourseType,
     Degree,
+    ImportSource,
     ImportStatus,
     PeriodBasis,
     TeacherKind,
     Title,
+    VersionState,
 )
 
 # ---- field helpers: the same kinds of cells over and over -------------------------------------------
@@ -504,6 +506,11 @@ class ImportRecord(models.Model):
     file_error = models.CharField("文件错误", max_length=500, blank=True)
     identical_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                      verbose_name="与之相同的导入")
+    source = models.CharField("来源", max_length=10, choices=ImportSource.choices, default=ImportSource.FILE)
+    source_name = models.CharField("来源名称", max_length=100, blank=True, help_text="API导入时为接口令牌的名称")
+    # Bad rows in all; `errors` lists at most the first IMPORT_ERROR_LIMIT of them (a bad file of millions).
+    error_count = models.PositiveIntegerField("错误行数", default=0)
+    note = models.CharField("说明", max_length=300, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -524,11 +531,12 @@ class ImportRecord(models.Model):
     @property
     def summary(self) -> str:
         if self.status == ImportStatus.REFUSED:
-            return self.file_error or f"共{self.rows}行数据，其中{len(self.errors)}行有错误，整个文件未导入。"
+            bad = max(self.error_count, len(self.errors))
+            return self.file_error or f"共{self.rows}行数据，其中{bad}行有错误，整个文件未导入。"
         text = f"共{self.rows}行，新增{self.created}行，更新{self.updated}行，未变{self.unchanged}行。"
         if self.identical_to_id and not (self.created or self.updated):
             return identical_message(self.identical_to.at)
-        return text
+        return f"{text}{self.note}"
 
 
 # ---- teaching-process records (课程教学过程数据) ---------------------------------------------------
@@ -567,6 +575,8 @@ class ProcessRecord(models.Model):
 class Attendance(ProcessRecord):
     """考勤（到课）记录: one student at one lesson (date and 节次)."""
 
+    import_key: ClassVar[tuple[str, ...]] = ("student", "course", "lesson_date", "lesson_no")
+
     lesson_date = models.DateField("上课日期")
     lesson_no = models.PositiveSmallIntegerField("节次")
     status = models.PositiveSmallIntegerField("考勤状态", choices=AttendanceStatus.choices)
@@ -586,6 +596,8 @@ class Attendance(ProcessRecord):
 
 class LessonCheck(ProcessRecord):
     """课堂检测（随堂达标）结果: one student's check after one lesson, summed monthly into 学习达标率."""
+
+    import_key: ClassVar[tuple[str, ...]] = ("student", "course", "lesson_date", "lesson_no")
 
     lesson_date = models.DateField("上课日期")
     lesson_no = models.PositiveSmallIntegerField("节次")
@@ -608,6 +620,8 @@ class LessonCheck(ProcessRecord):
 class Homework(ProcessRecord):
     """作业完成记录: one student's one assignment (by its code within the course)."""
 
+    import_key: ClassVar[tuple[str, ...]] = ("student", "course", "assignment")
+
     assignment = models.CharField("作业编号", max_length=30)
     due_date = models.DateField("截止日期")
     submitted = models.BooleanField("已提交")
@@ -628,3 +642,63 @@ class Homework(ProcessRecord):
 
 
 PROCESS_TABLES: list[type[ProcessRecord]] = [Attendance, LessonCheck, Homework]
+
+
+# ---- data versions and snapshots (冻结数据) ----------------------------------------------------------
+
+class DataVersion(models.Model):
+    """数据版本: the state data of one institution and period, numbered 1, 2, … Freezing a version keeps a
+    snapshot of every table for the period; an import into a frozen period opens the next version."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", verbose_name="院校")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="统计期间")
+    number = models.PositiveIntegerField("版本号")
+    state = models.CharField("状态", max_length=10, choices=VersionState.choices, default=VersionState.OPEN)
+    opened_at = models.DateTimeField("开启时间", auto_now_add=True)
+    frozen_at = models.DateTimeField("冻结时间", null=True, blank=True)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name="冻结人")
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "数据版本"
+        verbose_name_plural = "数据版本"
+        ordering = ["period__start", "number"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "number"], name="sd_version_key")]
+
+    def __str__(self) -> str:
+        return f"{self.period} 第{self.number}版（{self.get_state_display()}）"
+
+    @property
+    def frozen(self) -> bool:
+        return self.state == VersionState.FROZEN
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action == VIEW:
+            return access.wide_q("institution")
+        return access.institution_q("institution", action, roles=ADMIN_ROLES)
+
+
+class Snapshot(models.Model):
+    """数据快照: one table's rows of a frozen version, as JSON keyed by the row's natural key (codes, not ids).
+
+    The teaching-process tables are kept by their per-course and per-student aggregates only (millions of rows
+    would make a snapshot as large as the table, and the QC points read only the aggregates)."""
+
+    version = models.ForeignKey(DataVersion, on_delete=models.CASCADE, related_name="snapshots",
+                                verbose_name="数据版本")
+    table = models.CharField("数据表", max_length=50)
+    table_name = models.CharField("数据表名称", max_length=50)
+    rows = models.PositiveIntegerField("行数", default=0)
+    data = models.JSONField("数据", default=dict)
+
+    class Meta:
+        verbose_name = "数据快照"
+        verbose_name_plural = "数据快照"
+        constraints = [models.UniqueConstraint(fields=["version", "table"], name="sd_snapshot_key")]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.table_name}"

@@ -17,11 +17,13 @@ from zhengai.core.importing import ImportResult
 from zhengai.core.models import Period
 from zhengai.core.periods import ensure_academic_year, ensure_calendar_year
 
-from .choices import ImportStatus
-from .models import ImportRecord, StateRecord
+from . import versions
+from .choices import ImportSource, ImportStatus
+from .models import ImportRecord, ProcessRecord, StateRecord
 from .signals import import_committed
 
 BATCH = 500
+IMPORT_ERROR_LIMIT = 1000   # the history and the page list at most this many bad rows, and count the rest
 
 
 def period_for_code(code: str) -> Period:
@@ -51,31 +53,37 @@ def _previous(institution: Any, model: type[StateRecord], checksum: str) -> Impo
                                         status=ImportStatus.OK).order_by("-at", "-pk").first())
 
 
-def _record(*, actor: Any, institution: Any, model: type[StateRecord], filename: str, checksum: str,
-            result: ImportResult, periods: list[Period], status: str) -> ImportRecord:
+def _record(*, actor: Any, institution: Any, model: type[Any], filename: str, checksum: str,
+            result: ImportResult, periods: list[Period], status: str, source: str = ImportSource.FILE,
+            source_name: str = "") -> ImportRecord:
     record = ImportRecord.objects.create(
         institution=institution, table=model._meta.model_name, table_name=model._meta.verbose_name,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         filename=filename[:255], checksum=checksum, rows=result.total, created=result.created,
         updated=result.updated, unchanged=result.unchanged, status=status,
-        errors=[[e.row, e.messages] for e in result.errors], file_error=result.file_error[:500],
+        errors=[[e.row, e.messages] for e in result.errors[:IMPORT_ERROR_LIMIT]],
+        error_count=getattr(result, "error_count", len(result.errors)), file_error=result.file_error[:500],
         identical_to=_previous(institution, model, checksum) if status == ImportStatus.OK else None,
+        source=source, source_name=source_name[:100],
     )
     record.periods.set(periods)
     return record
 
 
-def import_refused(*, actor: Any, institution: Any, model: type[StateRecord], filename: str, checksum: str,
-                   result: ImportResult, period_codes: set[str]) -> ImportRecord:
+def import_refused(*, actor: Any, institution: Any, model: type[Any], filename: str, checksum: str,
+                   result: ImportResult, period_codes: set[str], source: str = ImportSource.FILE,
+                   source_name: str = "") -> ImportRecord:
     """History of a refused file: what was wrong, and nothing else written."""
     periods = list(Period.objects.filter(code__in=period_codes))
     return _record(actor=actor, institution=institution, model=model, filename=filename, checksum=checksum,
-                   result=result, periods=periods, status=ImportStatus.REFUSED)
+                   result=result, periods=periods, status=ImportStatus.REFUSED, source=source,
+                   source_name=source_name)
 
 
 @transaction.atomic
 def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows: list[dict[str, Any]],
-                 filename: str, checksum: str, result: ImportResult) -> ImportRecord:
+                 filename: str, checksum: str, result: ImportResult, source: str = ImportSource.FILE,
+                 source_name: str = "") -> ImportRecord:
     """Write a checked file's rows (period given as a code) and record the import; counts go into `result`.
 
     Rows are matched on the table's natural key (period + entity), so the same file twice changes nothing.
@@ -105,17 +113,91 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
     result.created, result.updated = len(new), len(changed)
     result.unchanged = len(rows) - len(new) - len(changed)
     record = _record(actor=actor, institution=institution, model=model, filename=filename, checksum=checksum,
-                     result=result, periods=list(periods.values()), status=ImportStatus.OK)
+                     result=result, periods=list(periods.values()), status=ImportStatus.OK, source=source,
+                     source_name=source_name)
     for obj in new + changed:
         obj.last_import = record
     model.objects.bulk_create(new, batch_size=BATCH)
     if changed:
         model.objects.bulk_update(changed, [*sorted(fields), "last_import"], batch_size=BATCH)
+    _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
+               changed=bool(new or changed))
+    return record
+
+
+def _committed(*, actor: Any, institution: Any, model: type[Any], record: ImportRecord, periods: list[Period],
+               changed: bool) -> None:
+    """What every accepted import ends with: a new version where it corrects a frozen period, one audit entry,
+    and the signal for the apps above once the transaction commits."""
+    if changed:
+        note = versions.reopen_after_import(institution=institution, periods=periods)
+        if note:
+            record.note = note[:300]
+            record.save(update_fields=["note"])
     audit.record(actor=actor, obj=record, action=AuditAction.IMPORT, after={
-        "数据表": record.table_name, "文件": record.filename, "期间": sorted(periods),
-        "新增": result.created, "更新": result.updated, "未变": result.unchanged,
-    })
-    if new or changed:
+        "数据表": record.table_name, "文件": record.filename, "来源": record.get_source_display(),
+        "期间": sorted(p.code for p in periods),
+        "新增": record.created, "更新": record.updated, "未变": record.unchanged,
+    }, note=record.note)
+    if changed:
         transaction.on_commit(lambda: import_committed.send(
-            sender=model, institution=institution, periods=list(periods.values()), record=record))
+            sender=model, institution=institution, periods=periods, record=record))
+
+
+# ---- teaching-process tables: millions of rows --------------------------------------------------------
+
+PROCESS_BATCH = 2000
+
+
+def semester_for_code(code: str) -> Period:
+    """学期 "2025-2026-1" (created with its academic year if new)."""
+    start = int(code[:4])
+    ensure_academic_year(start)
+    return Period.objects.get(code=code)
+
+
+@transaction.atomic
+def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], rows: list[dict[str, Any]],
+                   filename: str, checksum: str, result: ImportResult, source: str = ImportSource.FILE,
+                   source_name: str = "", progress: Any = None) -> ImportRecord:
+    """Write checked teaching-process rows (period as a semester code, relations as ids, sorted by key).
+
+    Batch by batch: one query reads the stored rows the batch may match, and one INSERT … ON CONFLICT DO
+    UPDATE writes the new and changed rows; unchanged rows are not written, so a repeat changes nothing.
+    """
+    periods = {code: semester_for_code(code) for code in sorted({row["period"] for row in rows})}
+    keys = model.import_key
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in ("id", "institution")]
+    values = [n for n in names if n not in {model._meta.get_field(k).attname for k in keys}]
+    key_attnames = [model._meta.get_field(k).attname for k in keys]
+    created = updated = 0
+    for start in range(0, len(rows), PROCESS_BATCH):
+        batch = rows[start:start + PROCESS_BATCH]
+        for row in batch:
+            row["period_id"] = periods[row.pop("period")].pk
+        lookup = {f"{k}__in": {row[k] for row in batch} for k in key_attnames}
+        stored = {tuple(r[:len(keys)]): r[len(keys):]
+                  for r in model.objects.filter(**lookup).values_list(*key_attnames, *values)}
+        writes = []
+        for row in batch:
+            current = stored.get(tuple(row[k] for k in key_attnames))
+            if current is None:
+                created += 1
+            elif current != tuple(row.get(v) for v in values):
+                updated += 1
+            else:
+                continue
+            writes.append(model(institution_id=institution.pk, **{n: row.get(n) for n in names}))
+        if writes:
+            model.objects.bulk_create(writes, update_conflicts=True, unique_fields=list(keys),
+                                      update_fields=[model._meta.get_field(v).name for v in values])
+        if progress is not None:
+            progress(start + len(batch), len(rows), "写入数据")
+    result.created, result.updated = created, updated
+    result.unchanged = len(rows) - created - updated
+    record = _record(actor=actor, institution=institution, model=model, filename=filename, checksum=checksum,
+                     result=result, periods=list(periods.values()), status=ImportStatus.OK, source=source,
+                     source_name=source_name)
+    _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
+               changed=bool(created or updated))
     return record

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # Sent once per committed import, after the transaction commits.
 # Arguments: sender (the table's model), institution, periods (list of Period), record (ImportRecord).
 import_committed = Signal()
+
+# Sent once a period's data version is frozen, after the transaction commits, so that the apps above keep what
+# they computed for it. Arguments: sender (DataVersion), institution, period (Period), version (DataVersion).
+period_frozen = Signal()

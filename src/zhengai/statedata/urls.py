@@ -9,5 +9,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/<int:pk>/", views.history_detail, name="history_detail"),
     path("quality/", views.quality, name="quality"),
-    *[pattern for kind in views.KINDS for pattern in kind.urls()],
+    path("versions/", views.versions_list, name="versions"),
+    path("versions/<int:pk>/diff/", views.version_diff, name="version_diff"),
+    *[pattern for kind in [*views.KINDS, *views.PROCESS_KINDS] for pattern in kind.urls()],
 ]

@@ -157,12 +157,13 @@ def history(request: HttpRequest) -> HttpResponse:
     require_role(request.user, HISTORY_ROLES, institution.pk)
     records = (sd.ImportRecord.objects.restrict(request.user, VIEW).filter(institution=institution)
                .select_related("actor", "identical_to").prefetch_related("periods"))
+    kinds = [*KINDS, *PROCESS_KINDS]
     table = request.GET.get("table", "")
     if table:
         records = records.filter(table=table)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     return render(request, "statedata/history.html", {
-        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in KINDS]})
+        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in kinds]})
 
 
 @login_required
@@ -188,3 +189,161 @@ def quality(request: HttpRequest) -> HttpResponse:
     return render(request, "statedata/quality.html", {
         "periods": periods, "period": period, "results": results,
         "failed": sum(1 for r in results if r["findings"])})
+
+
+# ---- teaching-process tables: lists without a full count, imports built for millions of rows ----------------
+
+PAGE_ROWS = 50
+
+
+def _estimate(model: type[Any]) -> int | None:
+    """共约 N 条 from PostgreSQL's statistics (no scan); None where there is no cheap estimate (SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [model._meta.db_table])
+        row = cursor.fetchone()
+    return max(int(row[0]), 0) if row else None
+
+
+class ProcessViews(StateViews):
+    """A teaching-process table's pages: list (filters, paging by "next page", no COUNT), import, template."""
+
+    list_template = "statedata/process_list.html"
+
+    @classmethod
+    def urls(cls) -> list:
+        stem = cls.path
+        return [
+            path(f"{stem}/", process_list, {"views": cls}, name=f"{cls.name}_list"),
+            path(f"{stem}/import/", StateImportView.as_view(views=cls), name=f"{cls.name}_import"),
+            path(f"{stem}/import/template/", TemplateView.as_view(views=cls), name=f"{cls.name}_template"),
+        ]
+
+    @classmethod
+    def context(cls, request: HttpRequest) -> dict[str, Any]:
+        meta = cls.model._meta
+        return {
+            "views": cls, "verbose_name": meta.verbose_name, "verbose_name_plural": meta.verbose_name_plural,
+            "workbook_code": "教学过程", "can_add": cls.can_add(request), "has_import": True,
+            "list_url": reverse(cls.url_name("list")), "import_url": reverse(cls.url_name("import")),
+            "template_url": reverse(cls.url_name("template")), "export_url": "",
+        }
+
+
+def _process_views(model: type[Any]) -> type[ProcessViews]:
+    from . import process
+
+    name = model._meta.model_name
+    views = type(f"{model.__name__}Views", (ProcessViews,), {
+        "model": model, "name": name, "path": name, "importer": process.importer_for(model),
+        "list_order": ["-period__start", "course__code", "student__code"],
+        "select_related": ["period", "course", "student", "teacher"]})
+    REGISTRY[name] = views
+    return views
+
+
+PROCESS_KINDS = [_process_views(model) for model in sd.PROCESS_TABLES]
+
+
+@login_required
+def process_list(request: HttpRequest, views: type[ProcessViews]) -> HttpResponse:
+    """Filter by 学期, 课程代码, 学号; page by offset, reading one row more than shown to know if there is a next
+    page — never COUNT(*) over millions of rows."""
+    institution = _institution(request)
+    qs = views.queryset(request)
+    semesters = list(Period.objects.filter(kind="semester").order_by("-start"))
+    filters = {k: request.GET.get(k, "").strip() for k in ("period", "course", "student")}
+    if filters["period"]:
+        qs = qs.filter(period__code=filters["period"])
+    if filters["course"]:
+        qs = qs.filter(course__code=filters["course"])
+    if filters["student"]:
+        qs = qs.filter(student__code=filters["student"])
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_ROWS
+    rows = list(qs.order_by(*views.list_order)[start:start + PAGE_ROWS + 1])
+    fields = [f for f in views.model._meta.concrete_fields if f.name not in ("id", "institution")]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = views.context(request)
+    context.update({
+        "institution": institution, "semesters": semesters, "filters": filters, "page": page,
+        "headers": [f.verbose_name for f in fields],
+        "rows": [[_display(obj, f) for f in fields] for obj in rows[:PAGE_ROWS]],
+        "has_next": len(rows) > PAGE_ROWS, "query": query.urlencode(),
+        "estimate": None if any(filters.values()) else _estimate(views.model),
+    })
+    return render(request, views.list_template, context)
+
+
+def _display(obj: Any, field: Any) -> Any:
+    value = getattr(obj, field.name)
+    if field.choices:
+        return getattr(obj, f"get_{field.name}_display")()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field.is_relation and value is not None:
+        return getattr(value, "code", value)
+    return "" if value is None else value
+
+
+# ---- data versions: freeze a period, see what changed since -------------------------------------------------
+
+@login_required
+def versions_list(request: HttpRequest) -> HttpResponse:
+    """数据版本: every period's versions, with freezing for the data steward and the quality office."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from . import versions as dv
+
+    institution = _institution(request)
+    require_role(request.user, INSTITUTION_WIDE_ROLES, institution.pk)
+    access = access_for(request.user)
+    may_freeze = access.is_superuser or access.has_role(ADMIN_ROLES, institution.pk)
+    periods = list(Period.objects.filter(kind__in=dv.FREEZABLE_KINDS).order_by("-start"))
+    context: dict[str, Any] = {"periods": periods, "may_freeze": may_freeze}
+    if request.method == "POST":
+        if not may_freeze:
+            raise PermissionDenied("只有数据管理员和质管办可以冻结数据")
+        period = next((p for p in periods if p.code == request.POST.get("period")), None)
+        if period is None:
+            raise Http404("没有该期间")
+        if request.POST.get("confirm") != "1":
+            context.update({"confirm": period, "current": dv.latest(institution, period)})
+            return render(request, "statedata/freeze_confirm.html", context)
+        try:
+            version = dv.period_freeze(actor=request.user, institution=institution, period=period,
+                                       note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            context["error"] = "；".join(exc.messages)
+        else:
+            return HttpResponseRedirect(reverse("statedata:version_diff", args=[version.pk]))
+    context["versions"] = (sd.DataVersion.objects.restrict(request.user, VIEW).filter(institution=institution)
+                           .select_related("period", "frozen_by").order_by("-period__start", "-number"))
+    return render(request, "statedata/versions.html", context, status=400 if context.get("error") else 200)
+
+
+@login_required
+def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """The difference between a frozen version's snapshot and the current data, table by table."""
+    from . import versions as dv
+
+    institution = _institution(request)
+    version = get_object_for_user(sd.DataVersion.objects.filter(institution=institution), request.user, VIEW, pk=pk)
+    if not version.frozen:
+        raise Http404("该版本尚未冻结，没有快照")
+    tables = dv.diff(version)
+    for table in tables:
+        for row in table["changed"]:
+            row["fields"] = [(dv.field_label(table["table"], f), old, new) for f, (old, new) in row["fields"]]
+    later = sd.DataVersion.objects.filter(institution=institution, period=version.period,
+                                          number__gt=version.number).order_by("number").first()
+    return render(request, "statedata/version_diff.html", {
+        "version": version, "tables": tables, "later": later,
+        "unchanged": all(not (t["added"] or t["removed"] or t["changed"]) for t in tables)})
