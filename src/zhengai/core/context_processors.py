@@ -30,6 +30,8 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("状态数据", "statedata:overview", None),
         ("导入记录", "statedata:history", {Role.DATA_STEWARD, Role.QUALITY_OFFICE}),
         ("数据质量报告", "statedata:quality", INSTITUTION_WIDE_ROLES),
+        ("数据版本", "statedata:versions", INSTITUTION_WIDE_ROLES),
+        ("接口令牌", "api:tokens", {Role.DATA_STEWARD}),
     ]),
     ("诊断", [
         ("诊断项目表", "frameworks:framework_list", None),
