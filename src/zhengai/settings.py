@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "zhengai.org",
     "zhengai.frameworks",
     "zhengai.statedata",
+    "zhengai.standards",
+    "zhengai.monitoring",
     "zhengai.api",
     "zhengai.dashboards",
     "zhengai.demo",
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhengai.core.context_processors.navigation",
+                "zhengai.monitoring.context_processors.notifications",
             ],
         },
     },
@@ -151,6 +154,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "zhengai.core.staticfinders.PlotlyFinder",
+]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

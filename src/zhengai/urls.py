@@ -16,6 +16,8 @@ urlpatterns = [
     path("org/", include("zhengai.org.urls")),
     path("frameworks/", include("zhengai.frameworks.urls")),
     path("statedata/", include("zhengai.statedata.urls")),
+    path("standards/", include("zhengai.standards.urls")),
+    path("monitoring/", include("zhengai.monitoring.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("zhengai.dashboards.urls")),

@@ -19,6 +19,14 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("质量保证组织", "org:qagroup_list", None),
         ("岗位与工作标准", "org:post_list", None),
     ]),
+    ("标准与监测", [
+        ("驾驶舱", "cockpit_school", None),
+        ("标准链", "standards:chain", None),
+        ("质控点", "standards:qcpoint_list", None),
+        ("我的预警", "monitoring:my_warnings", None),
+        ("全部预警", "monitoring:warning_list", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
+        ("测量结果", "monitoring:measurement_list", None),
+    ]),
     ("五横 · 层面", [
         ("专业", "org:major_list", None),
         ("课程", "org:course_list", None),

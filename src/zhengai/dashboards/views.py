@@ -25,3 +25,70 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_quality_office": access.is_superuser or access.has_role({"quality_office"}, institution.pk),
         })
     return render(request, "dashboards/home.html", context)
+
+
+def _level_or_404(level: str) -> str:
+    from django.http import Http404
+
+    from zhengai.standards.choices import Level
+
+    if level not in Level.values:
+        raise Http404("没有这个层面")
+    return level
+
+
+@login_required
+def cockpit(request: HttpRequest, level: str = "school") -> HttpResponse:
+    """驾驶舱 of one level: its QC points with status counts, the trend, one point's distribution and worst."""
+    from django.http import Http404
+
+    from zhengai.standards.choices import Level
+
+    from . import cockpit as c
+
+    level = _level_or_404(level)
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    period, periods = c.choose_period(request.user, institution, request.GET.get("period"))
+    context = {"level": level, "level_label": Level(level).label, "levels": Level.choices,
+               "period": period, "periods": periods, "institution": institution}
+    if period is not None:
+        rows = c.level_summary(request.user, institution, level, period)
+        context.update({"rows": rows, "totals": c.totals(rows), "trend": c.trend_figure(request.user, institution,
+                                                                                       level)})
+        chosen = next((r.point for r in rows if r.point.code == request.GET.get("point")), None)
+        if chosen is None and rows:
+            measured = [r for r in rows if r.total]
+            chosen = max(measured, key=lambda r: r.counts["fail"] + r.counts["warning"]).point if measured else None
+        if chosen is not None:
+            context.update({"chosen": chosen, "detail": c.point_detail(request.user, institution, chosen, period)})
+    return render(request, "dashboards/cockpit.html", context)
+
+
+@login_required
+def entity(request: HttpRequest, level: str = "school", pk: int | None = None) -> HttpResponse:
+    """One entity's page: its measurements against the lines, portrait charts, and the level below."""
+    from django.http import Http404
+
+    from zhengai.standards.choices import Level
+
+    from . import cockpit as c
+
+    level = _level_or_404(level)
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    ent = c.entity_for(request.user, institution, level, pk)
+    period, periods = c.choose_period(request.user, institution, request.GET.get("period"))
+    context = {"entity": ent, "level_label": Level(level).label, "period": period, "periods": periods}
+    if period is not None:
+        measurements = c.entity_measurements(request.user, ent, period)
+        medians = c.peer_medians(request.user, ent, period)
+        context.update({
+            "measurements": [(m, medians.get(m.qc_point_id)) for m in measurements],
+            "radar": c.radar_figure(measurements, medians),
+            "trend": c.entity_trend_figure(request.user, ent),
+            "children": c.children(request.user, ent, period),
+        })
+    return render(request, "dashboards/entity.html", context)

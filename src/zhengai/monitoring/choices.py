@@ -1,0 +1,34 @@
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """测量状态."""
+
+    PASS = "pass", "达标"
+    WARNING = "warning", "预警"
+    FAIL = "fail", "不达标"
+    NO_DATA = "no_data", "无数据"
+
+
+class Severity(models.TextChoices):
+    """预警级别: 预警 → 一般, 不达标 → 严重."""
+
+    NORMAL = "normal", "一般"
+    SERIOUS = "serious", "严重"
+
+
+class WarningState(models.TextChoices):
+    OPEN = "open", "待处理"
+    ACKNOWLEDGED = "acknowledged", "已确认"
+    IMPROVING = "improving", "整改中"
+    RESOLVED = "resolved", "已解除"
+    CLOSED = "closed", "已关闭"
+
+
+OPEN_STATES = [WarningState.OPEN, WarningState.ACKNOWLEDGED, WarningState.IMPROVING]
+# Allowed hand transitions (resolution by data is the recompute's, not a person's).
+TRANSITIONS = {
+    WarningState.OPEN: {WarningState.ACKNOWLEDGED, WarningState.IMPROVING, WarningState.CLOSED},
+    WarningState.ACKNOWLEDGED: {WarningState.IMPROVING, WarningState.CLOSED},
+    WarningState.IMPROVING: {WarningState.CLOSED},
+}

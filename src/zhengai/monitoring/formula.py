@@ -1,0 +1,341 @@
+"""The formula language of QC points: arithmetic over measure names.
+
+    formula  := sum
+    sum      := product (("+" | "-") product)*
+    product  := unary (("*" | "/") unary)*
+    unary    := ("-" | "+") unary | atom
+    atom     := NUMBER | NAME | NAME "(" sum ("," sum)* ")" | "(" sum ")"
+
+NAME is a measure of `measures.REGISTRY` (Chinese allowed) or, before "(", one of the functions min, max,
+abs. A hand-written tokenizer and recursive-descent parser: user text is never given to eval or Python's ast.
+`compile_for` turns the tree into Django expressions, each measure a correlated subquery aggregate, so one
+query computes the formula for every entity of a level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import ExpressionWrapper, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Least, NullIf
+
+from . import measures
+
+FUNCTIONS = {"min": 2, "max": 2, "abs": 1}   # minimum number of arguments (abs takes exactly one)
+MAX_LENGTH = 1000
+MAX_DEPTH = 50
+
+
+class FormulaError(ValidationError):
+    """A formula that cannot be read or used; the message says where and why, in Chinese."""
+
+    def __init__(self, message: str, position: int | None = None):
+        self.position = position
+        text = f"第{position + 1}个字符处：{message}" if position is not None else message
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# ---- tokens --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Token:
+    kind: str          # "num" | "name" | "op" | "end"
+    text: str
+    pos: int
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+# A name: letters (any script, so Chinese), digits and underscores, not starting with a digit; full-width
+# brackets inside names are not allowed, so names stay plain words.
+_NAME = re.compile(r"[^\W\d]\w*")
+_FULLWIDTH = str.maketrans({"（": "(", "）": ")", "，": ",", "＋": "+", "－": "-", "×": "*", "＊": "*",
+                            "÷": "/", "／": "/", "　": " "})
+
+
+def tokenize(text: str) -> list[Token]:
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"公式过长（不超过{MAX_LENGTH}个字符）")
+    text = text.translate(_FULLWIDTH)
+    tokens: list[Token] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch in "+-*/(),":
+            tokens.append(Token("op", ch, i))
+            i += 1
+            continue
+        m = _NUMBER.match(text, i)
+        if m:
+            end = m.end()
+            if end < len(text) and (text[end].isalpha() or text[end] == "_"):
+                raise FormulaError(f"数字后面不能紧跟名称“{text[i:end + 1]}”", i)
+            tokens.append(Token("num", m.group(), i))
+            i = end
+            continue
+        m = _NAME.match(text, i)
+        if m:
+            tokens.append(Token("name", m.group(), i))
+            i = m.end()
+            continue
+        raise FormulaError(f"不能识别的字符“{ch}”", i)
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# ---- tree ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Num:
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Any
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple
+    pos: int
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]):
+        self.tokens = tokens
+        self.i = 0
+        self.depth = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def expect(self, text: str) -> None:
+        if self.tok.text != text or self.tok.kind != "op":
+            found = f"“{self.tok.text}”" if self.tok.kind != "end" else "公式结尾"
+            raise FormulaError(f"这里应为“{text}”，却是{found}", self.tok.pos)
+        self.take()
+
+    def parse(self) -> Any:
+        if self.tok.kind == "end":
+            raise FormulaError("公式为空")
+        node = self.sum()
+        if self.tok.kind != "end":
+            raise FormulaError(f"多余的“{self.tok.text}”", self.tok.pos)
+        return node
+
+    def sum(self) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FormulaError("公式嵌套过深", self.tok.pos)
+        node = self.product()
+        while self.tok.kind == "op" and self.tok.text in "+-":
+            op = self.take().text
+            node = BinOp(op, node, self.product())
+        self.depth -= 1
+        return node
+
+    def product(self) -> Any:
+        node = self.unary()
+        while self.tok.kind == "op" and self.tok.text in "*/":
+            op = self.take().text
+            node = BinOp(op, node, self.unary())
+        return node
+
+    def unary(self) -> Any:
+        if self.tok.kind == "op" and self.tok.text in "+-":
+            op = self.take().text
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FormulaError("公式嵌套过深", self.tok.pos)
+            operand = self.unary()
+            self.depth -= 1
+            return Neg(operand) if op == "-" else operand
+        return self.atom()
+
+    def atom(self) -> Any:
+        tok = self.tok
+        if tok.kind == "num":
+            self.take()
+            return Num(Decimal(tok.text))
+        if tok.kind == "name":
+            self.take()
+            if self.tok.kind == "op" and self.tok.text == "(":
+                return self.call(tok)
+            return Ref(tok.text, tok.pos)
+        if tok.kind == "op" and tok.text == "(":
+            self.take()
+            node = self.sum()
+            self.expect(")")
+            return node
+        if tok.kind == "end":
+            raise FormulaError("公式不完整：结尾缺少数字、度量名称或右括号", tok.pos)
+        raise FormulaError(f"这里不能出现“{tok.text}”", tok.pos)
+
+    def call(self, name: Token) -> Any:
+        function = name.text.lower()
+        if function not in FUNCTIONS:
+            raise FormulaError(f"未知的函数“{name.text}”（可用：min、max、abs）", name.pos)
+        self.expect("(")
+        args = [self.sum()]
+        while self.tok.kind == "op" and self.tok.text == ",":
+            self.take()
+            args.append(self.sum())
+        self.expect(")")
+        if function == "abs" and len(args) != 1:
+            raise FormulaError("函数abs只接受一个参数", name.pos)
+        if len(args) < FUNCTIONS[function]:
+            raise FormulaError(f"函数{function}至少需要{FUNCTIONS[function]}个参数", name.pos)
+        return Call(function, tuple(args), name.pos)
+
+
+def parse(text: str) -> Any:
+    """The formula's tree; FormulaError with the position for anything it cannot read."""
+    return _Parser(tokenize(text or "")).parse()
+
+
+def refs(node: Any) -> list[Ref]:
+    if isinstance(node, Ref):
+        return [node]
+    if isinstance(node, Neg):
+        return refs(node.operand)
+    if isinstance(node, BinOp):
+        return refs(node.left) + refs(node.right)
+    if isinstance(node, Call):
+        return [r for a in node.args for r in refs(a)]
+    return []
+
+
+def measure_names(text: str) -> list[str]:
+    """The measures a formula uses, in order of first use."""
+    return list(dict.fromkeys(r.name for r in refs(parse(text))))
+
+
+def check(text: str, level: str) -> list[str]:
+    """Parse and check every name against the registry and the level; the names used."""
+    tree = parse(text)
+    for ref in refs(tree):
+        measure = measures.get(ref.name)
+        if measure is None:
+            raise FormulaError(f"未知的度量“{ref.name}”", ref.pos)
+        if level not in measure.paths:
+            raise FormulaError(f"度量“{ref.name}”不能用于该层面（可用于：{'、'.join(_level_labels(measure))}）",
+                               ref.pos)
+    return list(dict.fromkeys(r.name for r in refs(tree)))
+
+
+def _level_labels(measure: measures.Measure) -> list[str]:
+    from zhengai.standards.choices import Level
+
+    return [Level(level).label for level in measure.paths]
+
+
+def evaluate_tree(node: Any, values: dict[str, Decimal | None]) -> Decimal | None:
+    """The formula over known measure values, in Python (for showing how a stored value follows from its
+    inputs); NULL in → NULL out, division by zero → NULL, as in the database."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Ref):
+        v = values.get(node.name)
+        return None if v is None else Decimal(str(v))
+    if isinstance(node, Neg):
+        v = evaluate_tree(node.operand, values)
+        return None if v is None else -v
+    if isinstance(node, Call):
+        args = [evaluate_tree(a, values) for a in node.args]
+        if any(a is None for a in args):
+            return None
+        return abs(args[0]) if node.function == "abs" else (min if node.function == "min" else max)(args)
+    left, right = evaluate_tree(node.left, values), evaluate_tree(node.right, values)
+    if left is None or right is None:
+        return None
+    if node.op == "+":
+        return left + right
+    if node.op == "-":
+        return left - right
+    if node.op == "*":
+        return left * right
+    return None if right == 0 else left / right
+
+
+# ---- compiling to the ORM -------------------------------------------------------------------------------
+
+FLOAT = FloatField()
+
+
+def measure_subquery(measure: measures.Measure, level: str, rows_filter: Q) -> Any:
+    """One measure as a correlated subquery: its rows for the entity of the outer query, aggregated."""
+    path = measure.paths[level]
+    rows = (measure.model.objects.filter(rows_filter, measure.filter, **{path: OuterRef("pk")})
+            .order_by().values(path).annotate(v=measure.aggregate_expression()).values("v"))
+    expression: Any = Cast(Subquery(rows), FLOAT)
+    if measure.missing == "zero":
+        expression = Coalesce(expression, Value(0.0), output_field=FLOAT)
+    return expression
+
+
+def compile_tree(node: Any, inputs: dict[str, Any]) -> Any:
+    if isinstance(node, Num):
+        return Value(float(node.value), output_field=FLOAT)
+    if isinstance(node, Ref):
+        return inputs[node.name]
+    if isinstance(node, Neg):
+        return ExpressionWrapper(Value(-1.0, output_field=FLOAT) * compile_tree(node.operand, inputs),
+                                 output_field=FLOAT)
+    if isinstance(node, Call):
+        args = [compile_tree(a, inputs) for a in node.args]
+        if node.function == "abs":
+            return Abs(args[0], output_field=FLOAT)
+        return (Least if node.function == "min" else Greatest)(*args, output_field=FLOAT)
+    left, right = compile_tree(node.left, inputs), compile_tree(node.right, inputs)
+    if node.op == "/":
+        right = NullIf(right, Value(0.0, output_field=FLOAT), output_field=FLOAT)
+    combined = {"+": left + right, "-": left - right, "*": left * right, "/": left / right}[node.op]
+    return ExpressionWrapper(combined, output_field=FLOAT)
+
+
+@dataclass
+class Compiled:
+    value: Any
+    inputs: dict[str, Any]       # measure name → expression
+    aliases: dict[str, str]      # measure name → annotation alias
+
+
+def compile_for(text: str, level: str, filters: dict[str, Q]) -> Compiled:
+    """The formula for one level as an annotation; `filters[basis]` restricts each measure's rows to the
+    institution and the periods of the measurement."""
+    tree = parse(text)
+    names = check(text, level)
+    inputs = {n: measure_subquery(measures.REGISTRY[n], level, filters[measures.REGISTRY[n].basis]) for n in names}
+    aliases = {n: f"in_{i}" for i, n in enumerate(names)}
+    return Compiled(value=compile_tree(tree, inputs), inputs=inputs, aliases=aliases)

@@ -1,0 +1,183 @@
+"""Measurements (测量结果) of QC points for the entities of their level, the warnings (预警) they raise and the
+in-app notifications (通知) that tell people about them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from zhengai.core.choices import Role
+from zhengai.core.models import InstitutionOwned, Period
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
+from zhengai.standards.choices import Level
+from zhengai.standards.models import QCPoint
+
+from .choices import OPEN_STATES, Severity, Status, WarningState
+
+# The entity field of each level (the school level has none: the institution is the entity).
+ENTITY_FIELDS = {Level.UNIT: "unit", Level.MAJOR: "major", Level.COURSE: "course", Level.TEACHER: "teacher",
+                 Level.STUDENT: "student", Level.CLASS: "klass"}
+
+
+def owner_q(access: Access, prefix: str = "") -> Q:
+    """Rows (measurements, warnings) whose entity the user answers for: a teacher their own and their courses',
+    a course leader the course, a major leader the major, a unit head the unit's entities, a counsellor the
+    class and its students, a student themself. School-level rows are not personal: every member sees them."""
+    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+    user = access.user.pk
+    p = prefix
+    return (Q(**{f"{p}level": Level.SCHOOL})
+            | Q(**{f"{p}teacher__user_id": user}) | Q(**{f"{p}course__teachers__user_id": user})
+            | Q(**{f"{p}teacher_id__in": access.scoped_ids(Role.TEACHER, Teacher)})
+            | Q(**{f"{p}course_id__in": access.scoped_ids(Role.COURSE_LEADER, Course)})
+            | Q(**{f"{p}major_id__in": access.scoped_ids(Role.MAJOR_LEADER, Major)})
+            | Q(**{f"{p}unit_id__in": heads}) | Q(**{f"{p}unit__parent_id__in": heads})
+            | Q(**{f"{p}major__unit_id__in": heads}) | Q(**{f"{p}course__unit_id__in": heads})
+            | Q(**{f"{p}teacher__unit_id__in": heads})
+            | Q(**{f"{p}klass_id__in": access.scoped_ids(Role.COUNSELLOR, Klass)})
+            | Q(**{f"{p}student__klass_id__in": access.scoped_ids(Role.COUNSELLOR, Klass)})
+            | Q(**{f"{p}student__user_id": user}))
+
+
+class EntityOwned(InstitutionOwned):
+    """A row about one entity of a level: the nullable FKs name it, `entity_key` makes it one comparable key
+    ("major:12", "school") for uniqueness and upserts."""
+
+    level = models.CharField("层面", max_length=20, choices=Level.choices)
+    entity_key = models.CharField("对象键", max_length=40)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             verbose_name="部门")
+    major = models.ForeignKey(Major, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                              verbose_name="专业")
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="课程")
+    teacher = models.ForeignKey(Teacher, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                verbose_name="教师")
+    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                verbose_name="学生")
+    klass = models.ForeignKey(Klass, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                              verbose_name="班级")
+
+    access_distinct = True  # a teacher reaches a course's rows through the course's teachers
+
+    class Meta:
+        abstract = True
+
+    @property
+    def entity(self):
+        field = ENTITY_FIELDS.get(self.level)
+        return getattr(self, field) if field else self.institution
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action == VIEW:
+            return access.wide_q("institution") | (access.institution_q("institution", VIEW) & owner_q(access))
+        return None
+
+
+def entity_key(level: str, pk: int | None) -> str:
+    return "school" if level == Level.SCHOOL else f"{level}:{pk}"
+
+
+class Measurement(EntityOwned):
+    """测量结果: one QC point for one entity in one period — value, status and the inputs it came from."""
+
+    qc_point = models.ForeignKey(QCPoint, on_delete=models.CASCADE, related_name="measurements",
+                                 verbose_name="质控点")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="期间")
+    value = models.DecimalField("测量值", max_digits=20, decimal_places=4, null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    inputs = models.JSONField("输入数据", default=dict, blank=True)
+    formula = models.TextField("计算公式", blank=True, help_text="计算时的公式")
+    lines = models.JSONField("计算时的标准", default=dict, blank=True)
+    computed_at = models.DateTimeField("计算时间")
+    version = models.PositiveIntegerField("数据版本", default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "测量结果"
+        verbose_name_plural = "测量结果"
+        ordering = ["qc_point", "entity_key"]
+        constraints = [models.UniqueConstraint(fields=["qc_point", "period", "entity_key", "version"],
+                                               name="measurement_unique")]
+        indexes = [models.Index(fields=["institution", "period", "level", "status"], name="mon_measure_status")]
+
+    def __str__(self) -> str:
+        return f"{self.qc_point.name} · {self.entity} · {self.period}"
+
+
+class Warning(EntityOwned):
+    """预警: a measurement beyond the warning or fail line, assigned to the QC point's lead unit and the
+    entity's owners, handled open → acknowledged → improving → resolved (by data) or closed (with a reason)."""
+
+    qc_point = models.ForeignKey(QCPoint, on_delete=models.CASCADE, related_name="warnings", verbose_name="质控点")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="期间")
+    measurement = models.ForeignKey(Measurement, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="warnings", verbose_name="测量结果")
+    severity = models.CharField("级别", max_length=10, choices=Severity.choices)
+    state = models.CharField("状态", max_length=20, choices=WarningState.choices, default=WarningState.OPEN)
+    assigned_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      verbose_name="责任部门")
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="zhengai_warnings",
+                                    verbose_name="责任人")
+    raised_at = models.DateTimeField("发出时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    closed_reason = models.CharField("关闭原因", max_length=300, blank=True)
+    note = models.TextField("处理说明", blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-raised_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["qc_point", "period", "entity_key"],
+                                               condition=Q(state__in=OPEN_STATES), name="warning_one_open")]
+        indexes = [models.Index(fields=["institution", "state", "severity"], name="mon_warning_state")]
+
+    def __str__(self) -> str:
+        return f"{self.qc_point.name} · {self.entity}（{self.get_severity_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+        mine = Q(owners__id=access.user.pk) | Q(assigned_unit_id__in=heads)
+        member = access.institution_q("institution", VIEW)
+        if action == VIEW:
+            return access.wide_q("institution") | (member & (owner_q(access) | mine))
+        return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE}) | (member & mine)
+
+
+class Notification(models.Model):
+    """通知: a short in-app message to one user (a warning raised for them), read or not."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zhengai_notifications",
+                             verbose_name="用户")
+    institution = models.ForeignKey("core.Institution", null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="+", verbose_name="院校")
+    text = models.CharField("内容", max_length=300)
+    url = models.CharField("链接", max_length=300, blank=True)
+    read = models.BooleanField("已读", default=False)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read"], name="mon_notice_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        return Q(user_id=access.user.pk)

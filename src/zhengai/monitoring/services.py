@@ -1,0 +1,360 @@
+"""Writes of the monitoring app: recomputing measurements (in the database, a level at a time), raising and
+resolving warnings, people's transitions of warnings, notifications."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from zhengai.core import audit
+from zhengai.core.choices import AuditAction, PeriodKind, Role
+from zhengai.core.models import Institution, Membership, Period
+from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
+from zhengai.standards.choices import Level
+from zhengai.standards.models import OwnTarget, QCPoint
+
+from . import formula as fl
+from . import measures
+from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningState
+from .models import ENTITY_FIELDS, Measurement, Notification, Warning, entity_key
+from .status import evaluate
+
+log = logging.getLogger(__name__)
+
+ENTITY_MODELS = {Level.SCHOOL: Institution, Level.UNIT: Unit, Level.MAJOR: Major, Level.COURSE: Course,
+                 Level.TEACHER: Teacher, Level.STUDENT: Student, Level.CLASS: Klass}
+QUANTUM = Decimal("0.0001")
+
+
+def academic_year(period: Period) -> Period:
+    """The academic year a period belongs to (a semester's or month's parent; 2025 → 2024-2025)."""
+    if period.kind == PeriodKind.ACADEMIC_YEAR:
+        return period
+    if period.kind == PeriodKind.CALENDAR_YEAR:
+        from zhengai.core.periods import ensure_academic_year
+
+        return ensure_academic_year(period.start.year - 1)
+    parent = period.parent
+    while parent is not None and parent.kind != PeriodKind.ACADEMIC_YEAR:
+        parent = parent.parent
+    if parent is None:
+        raise ValidationError(f"期间“{period}”不属于任何学年")
+    return parent
+
+
+def period_filters(institution: Any, year: Period) -> dict[str, Q]:
+    """The rows each period basis reads for a measurement of `year` (see measures.py)."""
+    inside = list(Period.objects.filter(Q(pk=year.pk) | Q(parent=year) | Q(parent__parent=year))
+                  .values_list("pk", flat=True))
+    calendar = str(year.start.year + 1)
+    five_start = datetime.date(year.start.year - 4, year.start.month, year.start.day)
+    base = Q(institution_id=institution.pk)
+    return {
+        "year": base & Q(period_id=year.pk),
+        "process": base & Q(period_id__in=inside),
+        "calendar": base & Q(period__kind=PeriodKind.CALENDAR_YEAR, period__code=calendar),
+        "five_years": base & Q(period__kind=PeriodKind.ACADEMIC_YEAR, period__start__gte=five_start,
+                               period__start__lte=year.start),
+    }
+
+
+def data_version(institution: Any, year: Period) -> tuple[int, bool]:
+    """(version number, frozen?) of the period's state data. A frozen version's measurements never change;
+    an import after freezing opens the next version, which the recompute then writes."""
+    try:
+        model = apps.get_model("statedata", "DataVersion")
+    except LookupError:
+        return 1, False
+    latest = model.objects.filter(institution=institution, period=year).order_by("-number").first()
+    if latest is None:
+        return 1, False
+    return latest.number, latest.state == "frozen"
+
+
+def entity_queryset(level: str, institution: Any):
+    model = ENTITY_MODELS[level]
+    if level == Level.SCHOOL:
+        return model.objects.filter(pk=institution.pk)
+    return model.objects.filter(institution=institution, active=True)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not d.is_finite():
+        return None
+    return d.quantize(QUANTUM)
+
+
+def _own_lines(point: QCPoint) -> dict[int, OwnTarget]:
+    field = {Level.MAJOR: "major_id", Level.COURSE: "course_id", Level.TEACHER: "teacher_id"}.get(point.level)
+    if field is None:
+        return {}
+    return {getattr(t, field): t for t in OwnTarget.objects.filter(qc_point=point)}
+
+
+def compute_point(point: QCPoint, institution: Any, filters: dict[str, Q], entity_ids: Iterable[int] | None = None
+                  ) -> list[dict[str, Any]]:
+    """One query: the point's value and inputs for every entity of its level."""
+    compiled = fl.compile_for(point.formula, point.level, filters)
+    qs = entity_queryset(point.level, institution)
+    if entity_ids is not None:
+        qs = qs.filter(pk__in=list(entity_ids))
+    annotations = {"value": compiled.value, **{compiled.aliases[n]: e for n, e in compiled.inputs.items()}}
+    rows = qs.order_by().annotate(**annotations).values("pk", *annotations)
+    return [{"pk": r["pk"], "value": _decimal(r["value"]),
+             "inputs": {n: (None if r[a] is None else float(r[a])) for n, a in compiled.aliases.items()}}
+            for r in rows]
+
+
+def _owners_by_entity(level: str, keys: list[int], institution: Any) -> dict[int, set[int]]:
+    """Users who answer for each entity: unit head, major leader, course leader, the teacher, the counsellor."""
+    owners: dict[int, set[int]] = defaultdict(set)
+    if not keys or level == Level.SCHOOL:
+        return owners
+
+    def scoped(role: str, model: type, ids_by_scope: dict[int, list[int]]) -> None:
+        ct = ContentType.objects.get_for_model(model)
+        for user_id, scope_id in Membership.objects.filter(
+                institution=institution, role=role, active=True, scope_type=ct,
+                scope_id__in=list(ids_by_scope)).values_list("user_id", "scope_id"):
+            for entity in ids_by_scope.get(scope_id, []):
+                owners[entity].add(user_id)
+
+    if level == Level.UNIT:
+        scoped(Role.UNIT_HEAD, Unit, {k: [k] for k in keys})
+    elif level == Level.MAJOR:
+        scoped(Role.MAJOR_LEADER, Major, {k: [k] for k in keys})
+    elif level == Level.COURSE:
+        scoped(Role.COURSE_LEADER, Course, {k: [k] for k in keys})
+    elif level == Level.TEACHER:
+        for pk, user_id in Teacher.objects.filter(pk__in=keys, user__isnull=False).values_list("pk", "user_id"):
+            owners[pk].add(user_id)
+        scoped(Role.TEACHER, Teacher, {k: [k] for k in keys})
+    elif level == Level.CLASS:
+        scoped(Role.COUNSELLOR, Klass, {k: [k] for k in keys})
+    elif level == Level.STUDENT:
+        by_class: dict[int, list[int]] = defaultdict(list)
+        for pk, klass_id in Student.objects.filter(pk__in=keys).values_list("pk", "klass_id"):
+            by_class[klass_id].append(pk)
+        scoped(Role.COUNSELLOR, Klass, by_class)
+    return owners
+
+
+def _entity_fields(level: str, pk: int) -> dict[str, Any]:
+    field = ENTITY_FIELDS.get(level)
+    return {f"{field}_id": pk} if field else {}
+
+
+@transaction.atomic
+def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dict[str, Q], version: int,
+                    entity_ids: Iterable[int] | None = None) -> dict[str, int]:
+    now = timezone.now()
+    rows = compute_point(point, institution, filters, entity_ids)
+    own = _own_lines(point)
+    lines = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in point.lines.items()}
+    objs = []
+    for row in rows:
+        row_lines = dict(point.lines)
+        target = own.get(row["pk"])
+        if target is not None:
+            row_lines.update({k: getattr(target, k) for k in ("standard", "warning")
+                              if getattr(target, k) is not None})
+        row["status"] = evaluate(row["value"], **row_lines)
+        objs.append(Measurement(
+            institution=institution, qc_point=point, period=year, level=point.level,
+            entity_key=entity_key(point.level, row["pk"]), value=row["value"], status=row["status"],
+            inputs=row["inputs"], formula=point.formula, computed_at=now, version=version,
+            lines={**lines, **({"own_target": target.pk} if target is not None else {}),
+                   **{k: str(v) for k, v in row_lines.items() if k in ("standard", "warning") and v is not None}},
+            **_entity_fields(point.level, row["pk"])))
+    Measurement.objects.bulk_create(
+        objs, update_conflicts=True, unique_fields=["qc_point", "period", "entity_key", "version"],
+        update_fields=["value", "status", "inputs", "formula", "lines", "computed_at"], batch_size=500)
+    ids = dict(Measurement.objects.filter(qc_point=point, period=year, version=version,
+                                          entity_key__in=[o.entity_key for o in objs])
+               .values_list("entity_key", "pk"))
+    raised, resolved = _sync_warnings(point, institution, year, rows, ids)
+    return {"entities": len(rows), "raised": raised, "resolved": resolved}
+
+
+def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[dict[str, Any]],
+                   measurement_ids: dict[str, int]) -> tuple[int, int]:
+    """Raise a warning for each entity at 预警 or 不达标 that has no open one, update the open ones, resolve
+    the open ones whose entity now passes. A constant number of queries, whatever the number of entities."""
+    by_key = {entity_key(point.level, r["pk"]): r for r in rows}
+    open_warnings = {w.entity_key: w for w in Warning.objects.filter(
+        qc_point=point, period=year, state__in=OPEN_STATES, entity_key__in=list(by_key))}
+    failing = {k: r for k, r in by_key.items() if r["status"] in (Status.WARNING, Status.FAIL)}
+    passing = [k for k, r in by_key.items() if r["status"] == Status.PASS and k in open_warnings]
+    new, changed = [], []
+    for key, row in failing.items():
+        severity = Severity.SERIOUS if row["status"] == Status.FAIL else Severity.NORMAL
+        existing = open_warnings.get(key)
+        if existing is None:
+            new.append(Warning(institution=institution, qc_point=point, period=year, level=point.level,
+                               entity_key=key, measurement_id=measurement_ids.get(key), severity=severity,
+                               assigned_unit_id=point.lead_unit_id, **_entity_fields(point.level, row["pk"])))
+        elif existing.severity != severity or existing.measurement_id != measurement_ids.get(key):
+            existing.severity = severity
+            existing.measurement_id = measurement_ids.get(key)
+            changed.append(existing)
+    if changed:
+        Warning.objects.bulk_update(changed, ["severity", "measurement"])
+    if passing:
+        resolved = [open_warnings[k] for k in passing]
+        Warning.objects.filter(pk__in=[w.pk for w in resolved]).update(
+            state=WarningState.RESOLVED, note="数据复测达标，自动解除", updated_at=timezone.now())
+        for w in resolved:
+            audit.record(actor=None, obj=w, action=AuditAction.UPDATE, before={"state": w.state},
+                         after={"state": WarningState.RESOLVED}, note="复测达标，预警自动解除")
+    if new:
+        Warning.objects.bulk_create(new)
+        # bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35; read them back to be sure.
+        saved = {w.entity_key: w for w in Warning.objects.filter(
+            qc_point=point, period=year, state=WarningState.OPEN, entity_key__in=[w.entity_key for w in new])}
+        owners = _owners_by_entity(point.level, [failing[k]["pk"] for k in saved], institution)
+        through = Warning.owners.through
+        links, notices = [], []
+        for key, warning in saved.items():
+            for user_id in sorted(owners.get(failing[key]["pk"], ())):
+                links.append(through(warning_id=warning.pk, user_id=user_id))
+                notices.append(Notification(
+                    user_id=user_id, institution=institution,
+                    text=f"新预警（{warning.get_severity_display()}）：{point.name}",
+                    url=reverse("monitoring:warning_detail", args=[warning.pk])))
+        through.objects.bulk_create(links, ignore_conflicts=True)
+        Notification.objects.bulk_create(notices)
+    return len(new), len(passing)
+
+
+def points_for(institution: Any, qc_points: Iterable[Any] | None = None) -> list[QCPoint]:
+    qs = QCPoint.objects.filter(institution=institution, active=True)
+    if qc_points is not None:
+        codes = [p.code if isinstance(p, QCPoint) else str(p) for p in qc_points]
+        qs = qs.filter(code__in=codes)
+    return list(qs.order_by("level", "order", "code"))
+
+
+def recompute(*, institution: Any, period: Period, qc_points: Iterable[Any] | None = None,
+              entities: dict[str, Iterable[int]] | None = None, actor: Any = None,
+              progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """Compute and store the measurements of `period`'s academic year for the given QC points (codes or
+    objects; default all active) and entities (level → ids; default all), then raise or resolve warnings.
+
+    A point whose formula cannot be computed is reported, not fatal: the others still run.
+    """
+    year = academic_year(period)
+    version, frozen = data_version(institution, year)
+    if frozen:
+        return {"period": year.code, "version": version, "frozen": True, "points": 0, "entities": 0,
+                "raised": 0, "resolved": 0, "errors": []}
+    filters = period_filters(institution, year)
+    points = points_for(institution, qc_points)
+    total = {"period": year.code, "version": version, "frozen": False, "points": 0, "entities": 0, "raised": 0,
+             "resolved": 0, "errors": []}
+    for i, point in enumerate(points):
+        if progress:
+            progress(i, len(points), f"{point.code} {point.name}")
+        ids = None if entities is None else entities.get(point.level)
+        if entities is not None and ids is None:
+            continue
+        try:
+            result = recompute_point(point, institution, year, filters, version, ids)
+        except ValidationError as exc:
+            total["errors"].append(f"{point.code} {point.name}：{'；'.join(exc.messages)}")
+            continue
+        total["points"] += 1
+        for key in ("entities", "raised", "resolved"):
+            total[key] += result[key]
+    if progress:
+        progress(len(points), len(points), "完成")
+    return total
+
+
+def affected_points(institution: Any, model: type) -> list[QCPoint]:
+    """The active QC points whose formulas read a measure over `model` (for incremental recompute)."""
+    names = measures.measures_of_table(model)
+    result = []
+    for point in points_for(institution):
+        try:
+            used = fl.measure_names(point.formula)
+        except ValidationError:
+            continue
+        if names.intersection(used):
+            result.append(point)
+    return result
+
+
+# ---- people's transitions ----------------------------------------------------------------------------
+
+@transaction.atomic
+def warning_transition(*, actor: Any, warning: Warning, state: str, note: str = "") -> Warning:
+    """Acknowledge, mark improving or close (with a reason) a warning; resolution is by data only."""
+    if state not in TRANSITIONS.get(warning.state, set()):
+        raise ValidationError(f"预警当前为“{warning.get_state_display()}”，不能改为“{WarningState(state).label}”")
+    if state == WarningState.CLOSED and not note.strip():
+        raise ValidationError("关闭预警须说明原因")
+    before = audit.snapshot(warning)
+    warning.state = state
+    if state == WarningState.CLOSED:
+        warning.closed_reason = note.strip()[:300]
+    elif note:
+        warning.note = (warning.note + "\n" + note).strip()
+    warning.save()
+    audit.record(actor=actor, obj=warning, action=AuditAction.UPDATE, before=before, note=note[:200])
+    return warning
+
+
+def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read=False)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read=True)
+
+
+# ---- background job ----------------------------------------------------------------------------------
+
+JOB_KIND = "recompute"
+
+
+def recompute_start(*, actor: Any, institution: Any, period: Period, qc_points: list[str] | None = None):
+    from zhengai.core.jobs import job_start
+
+    label = f"重新计算质控点：{period}" + (f"（{len(qc_points)}个质控点）" if qc_points else "")
+    return job_start(actor=actor, institution=institution, kind=JOB_KIND, label=label,
+                     params={"period": period.code, "points": qc_points})
+
+
+def run_recompute_job(job: Any, progress: Any) -> dict[str, Any]:
+    period = Period.objects.get(code=job.params["period"])
+    return recompute(institution=job.institution, period=period, qc_points=job.params.get("points"),
+                     actor=job.created_by, progress=progress)
+
+
+def on_import_committed(sender: type, institution: Any, periods: list[Period], **kwargs: Any) -> None:
+    """After a state-data import: recompute, as a job, only the points that read the imported table."""
+    points = affected_points(institution, sender)
+    if not points:
+        return
+    codes = [p.code for p in points]
+    years = {academic_year(p).pk: academic_year(p) for p in periods}
+    for year in years.values():
+        recompute_start(actor=kwargs.get("record").actor if kwargs.get("record") is not None else None,
+                        institution=institution, period=year, qc_points=codes)

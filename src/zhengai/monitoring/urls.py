@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("warnings/mine/", views.my_warnings, name="my_warnings"),
+    path("warnings/", views.warning_list, name="warning_list"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
+    path("measurements/", views.measurement_list, name="measurement_list"),
+    path("measurements/<int:pk>/", views.measurement_detail, name="measurement_detail"),
+    path("recompute/", views.recompute, name="recompute"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -1,0 +1,176 @@
+"""Pages of monitoring: my warnings, all warnings (quality office) with filters and export, a warning's
+detail with its measurement and inputs, measurements, the recompute button, notifications."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from zhengai.core.choices import Role
+from zhengai.core.generic import xlsx_response
+from zhengai.core.middleware import institution_of
+from zhengai.core.models import Period
+from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user, require_role
+from zhengai.standards.choices import Level
+
+from . import formula as fl
+from . import selectors, services
+from .choices import Severity, WarningState
+from .models import Notification
+
+WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
+
+
+def _institution(request: HttpRequest) -> Any:
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    return institution
+
+
+def _filtered(request: HttpRequest, qs):
+    g = request.GET
+    for key, field in [("level", "level"), ("severity", "severity"), ("state", "state"),
+                       ("unit", "assigned_unit_id"), ("point", "qc_point__code")]:
+        if g.get(key):
+            qs = qs.filter(**{field: g[key]})
+    return qs
+
+
+def _filter_context(request: HttpRequest) -> dict[str, Any]:
+    from zhengai.org.models import Unit
+
+    return {"levels": Level.choices, "severities": Severity.choices, "states": WarningState.choices,
+            "units": Unit.objects.filter(institution=_institution(request), active=True), "params": request.GET}
+
+
+@login_required
+def my_warnings(request: HttpRequest) -> HttpResponse:
+    qs = _filtered(request, selectors.my_warnings(request.user, _institution(request)))
+    return render(request, "monitoring/warning_list.html",
+                  {"warnings": qs[:500], "title": "我的预警", "mine": True, **_filter_context(request)})
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    institution = _institution(request)
+    require_role(request.user, WIDE, institution.pk)
+    qs = _filtered(request, selectors.warnings_for(request.user, institution))
+    if request.GET.get("export"):
+        return _export(qs)
+    return render(request, "monitoring/warning_list.html",
+                  {"warnings": qs[:500], "title": "全部预警", "mine": False,
+                   "may_recompute": _may_recompute(request), "periods": _years(), **_filter_context(request)})
+
+
+def _years():
+    from zhengai.core.choices import PeriodKind
+
+    return Period.objects.filter(kind=PeriodKind.ACADEMIC_YEAR).order_by("-start")
+
+
+def _may_recompute(request: HttpRequest) -> bool:
+    try:
+        require_role(request.user, {Role.QUALITY_OFFICE}, _institution(request).pk)
+    except Exception:
+        return False
+    return True
+
+
+def _export(qs) -> HttpResponse:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "预警"
+    sheet.append(["质控点代码", "质控点", "层面", "对象", "期间", "级别", "状态", "测量值", "责任部门", "发出时间"])
+    for w in qs.select_related("measurement"):
+        sheet.append([w.qc_point.code, w.qc_point.name, w.get_level_display(), str(w.entity), str(w.period),
+                      w.get_severity_display(), w.get_state_display(),
+                      float(w.measurement.value) if w.measurement and w.measurement.value is not None else None,
+                      str(w.assigned_unit or ""), w.raised_at.strftime("%Y-%m-%d %H:%M")])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return xlsx_response(buffer.getvalue(), "预警.xlsx")
+
+
+@login_required
+def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = _institution(request)
+    warning = get_object_for_user(selectors.warnings_for(request.user, institution), request.user, VIEW, pk=pk)
+    if request.method == "POST":
+        warning = get_object_for_user(selectors.warnings_for(request.user, institution), request.user, CHANGE,
+                                      pk=pk)
+        try:
+            services.warning_transition(actor=request.user, warning=warning, state=request.POST.get("state", ""),
+                                        note=request.POST.get("note", ""))
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, f"预警已改为“{warning.get_state_display()}”")
+        return HttpResponseRedirect(reverse("monitoring:warning_detail", args=[pk]))
+    measurement = warning.measurement
+    return render(request, "monitoring/warning_detail.html", {
+        "warning": warning, "measurement": measurement, "inputs": _inputs(measurement),
+        "owners": warning.owners.all(), "can_change": can(request.user, warning, CHANGE),
+        "transitions": [(s, WarningState(s).label) for s in
+                        sorted(services.TRANSITIONS.get(warning.state, set()))]})
+
+
+def _inputs(measurement) -> list[tuple[str, Any, str]]:
+    from . import measures
+
+    if measurement is None:
+        return []
+    return [(name, value, getattr(measures.get(name), "description", ""))
+            for name, value in (measurement.inputs or {}).items()]
+
+
+@login_required
+def measurement_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.measurements_for(request.user, _institution(request))
+    for key in ("level", "status"):
+        if request.GET.get(key):
+            qs = qs.filter(**{key: request.GET[key]})
+    if request.GET.get("point"):
+        qs = qs.filter(qc_point__code=request.GET["point"])
+    return render(request, "monitoring/measurement_list.html", {"measurements": qs[:500], "levels": Level.choices,
+                                                                "params": request.GET})
+
+
+@login_required
+def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    m = get_object_for_user(selectors.measurements_for(request.user, _institution(request)), request.user, VIEW,
+                            pk=pk)
+    return render(request, "monitoring/measurement_detail.html", {
+        "measurement": m, "inputs": _inputs(m),
+        "check": fl.evaluate_tree(fl.parse(m.formula), m.inputs) if m.formula else None})
+
+
+@login_required
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    institution = _institution(request)
+    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    try:
+        period = Period.objects.get(code=request.POST.get("period", ""))
+    except Period.DoesNotExist as exc:
+        raise Http404("没有该期间") from exc
+    job = services.recompute_start(actor=request.user, institution=institution, period=period)
+    return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        return HttpResponseRedirect(reverse("monitoring:notifications"))
+    items = Notification.objects.restrict(request.user)[:100]
+    return render(request, "monitoring/notifications.html", {"items": items})

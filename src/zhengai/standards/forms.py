@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import OwnTarget, QCPoint
+
+
+class QCPointForm(forms.ModelForm):
+    class Meta:
+        model = QCPoint
+        fields = ["name", "definition", "formula", "unit", "operator", "target", "standard", "warning",
+                  "standard_upper", "warning_upper", "cycle", "data_source", "lead_unit", "supporting_units",
+                  "threshold_source", "active"]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "formula": forms.Textarea(attrs={"rows": 2}),
+                   "threshold_source": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, institution=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from zhengai.org.models import Unit
+
+        units = Unit.objects.filter(institution=institution, active=True)
+        self.fields["lead_unit"].queryset = units
+        self.fields["supporting_units"].queryset = units
+
+
+class OwnTargetForm(forms.ModelForm):
+    class Meta:
+        model = OwnTarget
+        fields = ["target", "standard", "warning", "note"]

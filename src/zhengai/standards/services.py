@@ -1,0 +1,145 @@
+"""Writes of the standards app: the built-in QC-point library, QC points, own targets and the policy."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from zhengai.core import audit
+from zhengai.core.choices import AuditAction
+from zhengai.core.services import save_object
+from zhengai.frameworks.models import Adoption, Point
+
+from .choices import Level, Operator
+from .models import Dimension, OwnTarget, QCPoint, Standard, StandardSet, StandardsPolicy
+
+LIBRARY = Path(__file__).resolve().parent / "builtin" / "qcpoints.json"
+LINE_FIELDS = ("target", "standard", "warning", "standard_upper", "warning_upper")
+
+
+def read_library() -> list[dict[str, Any]]:
+    return json.loads(LIBRARY.read_text(encoding="utf-8"))["points"]
+
+
+def _adopted_points(institution: Any) -> dict[str, dict[str, Point]]:
+    """Points of the institution's adopted table by number, under the built-in table code it stems from."""
+    adoption = Adoption.objects.filter(institution=institution).select_related("framework__based_on").first()
+    if adoption is None:
+        return {}
+    framework = adoption.framework
+    code = framework.based_on.code if framework.based_on_id else framework.code
+    points = Point.objects.filter(element__project__framework=framework)
+    return {code: {p.number: p for p in points}}
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@transaction.atomic
+def library_load(institution: Any, actor: Any = None) -> dict[str, int]:
+    """Load the built-in library into `institution`: the standard chain per level and the QC points.
+
+    Idempotent: a QC point already there (by code) is left as the quality office has edited it; only its
+    missing links to diagnosis points are added.
+    """
+    existing = {p.code: p for p in QCPoint.objects.filter(institution=institution)}
+    adopted = _adopted_points(institution)
+    created = kept = 0
+    sets: dict[str, StandardSet] = {}
+    for order, raw in enumerate(read_library()):
+        level = raw["level"]
+        if level not in sets:
+            sets[level], _ = StandardSet.objects.get_or_create(
+                institution=institution, level=level,
+                defaults={"name": f"{Level(level).label}标准体系"})
+        dimension, _ = Dimension.objects.get_or_create(institution=institution, standard_set=sets[level],
+                                                       name=raw["dimension"], defaults={"order": order})
+        standard, _ = Standard.objects.get_or_create(institution=institution, dimension=dimension,
+                                                     name=raw["group"], defaults={"order": order})
+        point = existing.get(raw["code"])
+        if point is None:
+            point = QCPoint(institution=institution, standard_item=standard, code=raw["code"], name=raw["name"],
+                            level=level, definition=raw.get("definition", ""), formula=raw["formula"],
+                            unit=raw.get("unit", ""), operator=raw["operator"], cycle=raw.get("cycle", "academic_year"),
+                            data_source=raw.get("data_source", ""), threshold_source=raw.get("threshold_source", ""),
+                            allowed=raw.get("allowed", []), builtin=True, order=order,
+                            **{f: _dec(raw.get(f)) for f in LINE_FIELDS})
+            point.full_clean()
+            point.save()
+            audit.record(actor=actor, obj=point, action=AuditAction.CREATE, note="载入内置质控点库")
+            created += 1
+        else:
+            kept += 1
+        numbers = [n for code, nums in raw.get("points", {}).items() for n in nums if code in adopted]
+        links = [adopted[code][n] for code, nums in raw.get("points", {}).items() if code in adopted
+                 for n in nums if n in adopted[code]]
+        if numbers and links:
+            point.points.add(*links)
+    return {"created": created, "kept": kept}
+
+
+def qcpoint_update(*, actor: Any, point: QCPoint, data: dict[str, Any], supporting_units=None,
+                   points=None) -> QCPoint:
+    m2m = {}
+    if supporting_units is not None:
+        m2m["supporting_units"] = supporting_units
+    if points is not None:
+        m2m["points"] = points
+    saved, _ = save_object(actor=actor, obj=point, data=data, m2m=m2m)
+    return saved  # type: ignore[return-value]
+
+
+def policy_for(institution: Any) -> StandardsPolicy:
+    policy, _ = StandardsPolicy.objects.get_or_create(institution=institution)
+    return policy
+
+
+def policy_set(*, actor: Any, institution: Any, allow_looser_own_targets: bool) -> StandardsPolicy:
+    saved, _ = save_object(actor=actor, obj=policy_for(institution),
+                           data={"allow_looser_own_targets": allow_looser_own_targets})
+    return saved  # type: ignore[return-value]
+
+
+def _looser(point: QCPoint, mine: Decimal | None, school: Decimal | None) -> bool:
+    if mine is None or school is None:
+        return False
+    if point.operator in (Operator.GE, Operator.GT):
+        return mine < school
+    if point.operator in (Operator.LE, Operator.LT):
+        return mine > school
+    return mine != school
+
+
+ENTITY_LEVEL = {"major": Level.MAJOR, "course": Level.COURSE, "teacher": Level.TEACHER}
+
+
+@transaction.atomic
+def own_target_set(*, actor: Any, point: QCPoint, entity: Any, target: Any = None, standard: Any = None,
+                   warning: Any = None, note: str = "") -> OwnTarget:
+    """Set a major's, course's or teacher's own lines for `point`; refused when looser than the school's
+    unless the institution's policy allows it."""
+    kind = entity._meta.model_name
+    if kind not in ENTITY_LEVEL or ENTITY_LEVEL[kind] != point.level:
+        raise ValidationError("自定目标只能为该质控点所在层面的对象设置")
+    if entity.institution_id != point.institution_id:
+        raise ValidationError("对象不属于该院校")
+    target, standard, warning = _dec(target), _dec(standard), _dec(warning)
+    if not policy_for(point.institution).allow_looser_own_targets:
+        errors = {name: f"本校规定自定{label}不得低于学校{label}（{school}）"
+                  for name, label, mine, school in [("target", "目标值", target, point.target),
+                                                     ("standard", "标准值", standard, point.standard),
+                                                     ("warning", "预警值", warning, point.warning)]
+                  if _looser(point, mine, school)}
+        if errors:
+            raise ValidationError(errors)
+    obj = OwnTarget.objects.filter(qc_point=point, **{kind: entity}).first() or OwnTarget(
+        institution=point.institution, qc_point=point, **{kind: entity})
+    saved, _ = save_object(actor=actor, obj=obj, data={"target": target, "standard": standard,
+                                                       "warning": warning, "note": note})
+    return saved  # type: ignore[return-value]

@@ -1,0 +1,141 @@
+"""Pages of the standards: the standard chain per level, the QC points (list, detail, edit) and own targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from zhengai.core.choices import Role
+from zhengai.core.middleware import institution_of
+from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user
+from zhengai.org.models import Course, Major, Teacher
+
+from . import services
+from .choices import Level
+from .forms import OwnTargetForm, QCPointForm
+from .models import OwnTarget, QCPoint, StandardSet
+
+ENTITY_MODELS = {"major": Major, "course": Course, "teacher": Teacher}
+
+
+def _institution(request: HttpRequest) -> Any:
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    return institution
+
+
+def _points(request: HttpRequest, action: str = VIEW):
+    return QCPoint.objects.restrict(request.user, action).filter(institution=_institution(request))
+
+
+@login_required
+def chain(request: HttpRequest) -> HttpResponse:
+    level = request.GET.get("level") or Level.SCHOOL
+    sets = (StandardSet.objects.restrict(request.user).filter(institution=_institution(request), level=level)
+            .prefetch_related("dimensions__standards",
+                              Prefetch("dimensions__standards__qc_points",
+                                       queryset=QCPoint.objects.filter(active=True))))
+    return render(request, "standards/chain.html", {"sets": sets, "level": level, "levels": Level.choices})
+
+
+@login_required
+def qcpoint_list(request: HttpRequest) -> HttpResponse:
+    qs = _points(request).select_related("lead_unit")
+    level, text = request.GET.get("level", ""), request.GET.get("q", "").strip()
+    if level:
+        qs = qs.filter(level=level)
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(formula__icontains=text))
+    return render(request, "standards/qcpoint_list.html", {"points": qs, "levels": Level.choices, "level": level,
+                                                           "q": text})
+
+
+@login_required
+def qcpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_for_user(_points(request), request.user, VIEW, pk=pk)
+    own = OwnTarget.objects.restrict(request.user).filter(qc_point=point).select_related("major", "course",
+                                                                                           "teacher")
+    kind = {Level.MAJOR: "major", Level.COURSE: "course", Level.TEACHER: "teacher"}.get(point.level)
+    mine = _owned_entities(request, point, kind) if kind else []
+    return render(request, "standards/qcpoint_detail.html", {
+        "point": point, "own_targets": own, "can_change": can(request.user, point, CHANGE),
+        "points": point.points.select_related("element__project__framework"),
+        "supporting": point.supporting_units.all(), "my_entities": mine, "kind": kind})
+
+
+def _owned_entities(request: HttpRequest, point: QCPoint, kind: str) -> list:
+    """The entities of the point's level the user may set own targets for."""
+    access = access_for(request.user)
+    qs = ENTITY_MODELS[kind].objects.filter(institution=point.institution)
+    if access.is_superuser or access.has_role({Role.QUALITY_OFFICE}, point.institution_id):
+        return list(qs[:200])
+    if kind == "major":
+        return list(qs.filter(pk__in=access.scoped_ids(Role.MAJOR_LEADER, Major)))
+    if kind == "course":
+        return list(qs.filter(pk__in=access.scoped_ids(Role.COURSE_LEADER, Course)))
+    return list(qs.filter(user_id=request.user.pk))
+
+
+@login_required
+def qcpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = _institution(request)
+    point = get_object_for_user(_points(request), request.user, CHANGE, pk=pk)
+    form = QCPointForm(request.POST or None, instance=QCPoint.objects.get(pk=point.pk), institution=institution)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "supporting_units"}
+        try:
+            services.qcpoint_update(actor=request.user, point=point, data=data,
+                                    supporting_units=form.cleaned_data["supporting_units"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存：{point}")
+            return HttpResponseRedirect(reverse("standards:qcpoint_detail", args=[point.pk]))
+    return render(request, "standards/qcpoint_edit.html", {"form": form, "point": point},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def own_target(request: HttpRequest, pk: int, kind: str, entity_pk: int) -> HttpResponse:
+    point = get_object_for_user(_points(request), request.user, VIEW, pk=pk)
+    if kind not in ENTITY_MODELS:
+        raise Http404
+    entity = get_object_for_user(ENTITY_MODELS[kind].objects.filter(institution=point.institution), request.user,
+                                 VIEW, pk=entity_pk)
+    existing = OwnTarget.objects.filter(qc_point=point, **{kind: entity}).first()
+    probe = existing or OwnTarget(institution=point.institution, qc_point=point, **{kind: entity})
+    access = access_for(request.user)
+    if not (access.is_superuser or _may_set(access, probe)):
+        raise PermissionDenied("只有该对象的负责人或质管办可以设置自定目标")
+    form = OwnTargetForm(request.POST or None, instance=existing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.own_target_set(actor=request.user, point=point, entity=entity, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已保存自定目标")
+            return HttpResponseRedirect(reverse("standards:qcpoint_detail", args=[point.pk]))
+    return render(request, "standards/own_target.html", {"form": form, "point": point, "entity": entity},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _may_set(access: Any, probe: OwnTarget) -> bool:
+    """Whether the user may create this (unsaved) own target: the gate's rule applied to one object."""
+    if access.has_role({Role.QUALITY_OFFICE}, probe.institution_id):
+        return True
+    if probe.major_id:
+        return probe.major_id in access.scoped_ids(Role.MAJOR_LEADER, Major)
+    if probe.course_id:
+        return probe.course_id in access.scoped_ids(Role.COURSE_LEADER, Course)
+    if probe.teacher_id:
+        return probe.teacher.user_id == access.user.pk
+    return False

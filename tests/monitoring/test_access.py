@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from zhengai.monitoring import services
+from zhengai.monitoring.models import Measurement, Warning
+
+
+@pytest.fixture
+def computed(state, year):
+    services.recompute(institution=state.institution, period=year)
+    return state
+
+
+def test_teacher_sees_only_their_own_and_their_courses_measurements(computed):
+    c = computed
+    seen = Measurement.objects.restrict(c.users["teacher"])
+    levels = set(seen.values_list("level", flat=True))
+    assert levels == {"school", "teacher", "course"}
+    assert set(seen.filter(level="teacher").values_list("teacher", flat=True)) == {c.teachers["t1"].pk}
+    assert set(seen.filter(level="course").values_list("course", flat=True)) == {c.courses["java"].pk}
+    assert not seen.filter(level="student").exists()
+    # The quality office sees every level.
+    assert set(Measurement.objects.restrict(c.users["quality"]).filter(level="student")
+               .values_list("student", flat=True)) == {c.students["s1"].pk, c.students["s2"].pk}
+
+
+def test_student_sees_own_and_major_leader_their_major(computed):
+    c = computed
+    assert set(Measurement.objects.restrict(c.users["student"]).filter(level="student")
+               .values_list("student", flat=True)) == {c.students["s1"].pk}
+    assert set(Measurement.objects.restrict(c.users["major_leader"]).filter(level="major")
+               .values_list("major", flat=True)) == {c.majors["soft"].pk}
+
+
+def test_warning_pages_who_may_and_who_may_not(computed, other, login):
+    c = computed
+    w = Warning.objects.get(qc_point__code="M13", major=c.majors["soft"])
+    client = login(c.users["major_leader"])
+    assert w.qc_point.name in client.get(reverse("monitoring:my_warnings")).content.decode()
+    assert client.get(reverse("monitoring:warning_detail", args=[w.pk])).status_code == 200
+    assert client.get(reverse("monitoring:warning_list")).status_code == 403
+    response = client.post(reverse("monitoring:warning_detail", args=[w.pk]), {"state": "acknowledged"})
+    w.refresh_from_db()
+    assert response.status_code == 302 and w.state == "acknowledged"
+    # A teacher of another major may not see it; the other college gets 404.
+    assert login(c.users["teacher"]).get(reverse("monitoring:warning_detail", args=[w.pk])).status_code == 404
+    assert login(other.users["quality"]).get(reverse("monitoring:warning_detail", args=[w.pk])).status_code == 404
+    m = Measurement.objects.get(qc_point__code="S01")
+    assert login(other.users["quality"]).get(reverse("monitoring:measurement_detail", args=[m.pk])).status_code == 404
+
+
+def test_quality_office_lists_filters_exports_and_recomputes(computed, year, login):
+    client = login(computed.users["quality"])
+    page = client.get(reverse("monitoring:warning_list"), {"level": "major", "severity": "normal"})
+    assert page.status_code == 200 and "证书获取率" in page.content.decode()
+    export = client.get(reverse("monitoring:warning_list"), {"export": "1"})
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.post(reverse("monitoring:recompute"), {"period": year.code}).status_code == 302
+    assert login(computed.users["teacher"]).post(reverse("monitoring:recompute"),
+                                                 {"period": year.code}).status_code == 403
+    assert client.get(reverse("monitoring:notifications")).status_code == 200
