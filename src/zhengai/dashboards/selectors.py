@@ -91,3 +91,17 @@ def framework_summary(institution: Institution) -> dict[str, Any] | None:
     return {"framework": framework, "stats": framework_stats(framework)}
 
 
+
+
+def todo(user: Any, institution: Institution, wide: bool) -> dict[str, Any]:
+    """What needs the person now: their open warnings (and, for the wide roles, the school's open count)."""
+    from zhengai.monitoring.choices import OPEN_STATES, Severity
+    from zhengai.monitoring.selectors import my_warnings, warnings_for
+
+    mine = my_warnings(user, institution).filter(state__in=OPEN_STATES).order_by("-severity", "-raised_at")
+    result: dict[str, Any] = {"mine": list(mine[:6]), "mine_count": mine.count()}
+    if wide:
+        open_all = warnings_for(user, institution).filter(state__in=OPEN_STATES)
+        result["all_count"] = open_all.count()
+        result["serious_count"] = open_all.filter(severity=Severity.SERIOUS).count()
+    return result

@@ -23,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "framework": selectors.framework_summary(institution),
             "changes": selectors.recent_changes(request.user, institution),
             "is_quality_office": access.is_superuser or access.has_role({"quality_office"}, institution.pk),
+            "todo": selectors.todo(request.user, institution, wide),
         })
     return render(request, "dashboards/home.html", context)
 

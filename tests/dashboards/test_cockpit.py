@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.monitoring.conftest import build_state
+from zhengai.monitoring.models import Measurement
+from zhengai.monitoring.services import recompute
+from zhengai.org.models import Major
+from zhengai.core.periods import ensure_academic_year
+from zhengai.standards.models import QCPoint
+from zhengai.standards.services import library_load
+
+
+@pytest.fixture
+def year(db):
+    return ensure_academic_year(2024)
+
+
+@pytest.fixture
+def measured(college, year):
+    library_load(college.institution)
+    build_state(college, year)
+    recompute(institution=college.institution, period=year)
+    return college
+
+
+def _rows(html: str, table_id: str) -> list[str]:
+    body = re.search(rf'<table class="table" id="{table_id}">.*?<tbody>(.*?)</tbody>', html, re.S)
+    return re.findall(r"<tr.*?</tr>", body.group(1), re.S) if body else []
+
+
+def test_school_cockpit_lists_points_with_the_schools_values(measured, login):
+    html = login(measured.users["quality"]).get("/cockpit/").content.decode()
+    rows = _rows(html, "points")
+    assert len(rows) == QCPoint.objects.filter(institution=measured.institution, level="school", active=True).count()
+    assert "生师比" in html and "状态汇总" in html
+
+
+def test_major_cockpit_counts_each_major_and_names_the_worst(measured, login):
+    client = login(measured.users["quality"])
+    html = client.get("/cockpit/major/").content.decode()
+    measured_majors = Measurement.objects.filter(level="major").values("major").distinct().count()
+    assert measured_majors == 2
+    assert "最需关注的专业" in html
+
+
+def test_cockpit_shows_a_teacher_only_what_they_may_see(measured, login):
+    client = login(measured.users["teacher"])
+    html = client.get("/cockpit/teacher/").content.decode()
+    visible = Measurement.objects.restrict(measured.users["teacher"], "view").filter(level="teacher")
+    assert set(visible.values_list("teacher__code", flat=True)) == {"T001"}
+    # The status totals on the page add up to what the teacher may see, not to the whole college's.
+    totals = [int(n) for n in re.findall(r'<div class="stat \w+">(\d+)</div>', html)]
+    assert sum(totals) == visible.count()
+
+
+def test_entity_pages_drill_from_school_to_course(measured, login):
+    client = login(measured.users["quality"])
+    school = client.get("/entities/school/").content.decode()
+    it = measured.units["it"]
+    assert f'/entities/unit/{it.pk}/' in school
+    unit = client.get(f"/entities/unit/{it.pk}/").content.decode()
+    soft = measured.majors["soft"]
+    assert f'/entities/major/{soft.pk}/' in unit
+    major = client.get(f"/entities/major/{soft.pk}/").content.decode()
+    assert f'/entities/course/{measured.courses["java"].pk}/' in major
+    assert _rows(major, "measurements")
+
+
+def test_other_college_gets_404_on_entity_pages(measured, other, login):
+    client = login(other.users["quality"])
+    assert client.get(f"/entities/major/{measured.majors['soft'].pk}/").status_code == 404
+    assert client.get(f"/entities/teacher/{measured.teachers['t1'].pk}/").status_code == 404
+    assert client.get("/cockpit/nonsense/").status_code == 404
+
+
+def test_cockpit_query_count_does_not_grow_with_majors(measured, login, year):
+    client = login(measured.users["quality"])
+    client.get("/cockpit/major/")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/cockpit/major/")
+    for i in range(12):
+        Major.objects.create(institution=measured.institution, code=f"59{i:04d}", name=f"新专业{i}",
+                             unit=measured.units["it"])
+    recompute(institution=measured.institution, period=year)
+    with CaptureQueriesContext(connection) as after:
+        client.get("/cockpit/major/")
+    assert len(after) == len(before)
