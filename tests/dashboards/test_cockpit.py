@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.monitoring.conftest import build_state
+from zhengai.core.periods import ensure_academic_year
 from zhengai.monitoring.models import Measurement
 from zhengai.monitoring.services import recompute
 from zhengai.org.models import Major
-from zhengai.core.periods import ensure_academic_year
 from zhengai.standards.models import QCPoint
 from zhengai.standards.services import library_load
 
