@@ -1,20 +1,48 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 from django.core.management import call_command
 
 from zhengai.core.choices import Role
-from zhengai.core.models import Membership
+from zhengai.core.models import Membership, Period
 from zhengai.demo.builder import DemoBuilder
+from zhengai.demo.statedata import YEARS
+from zhengai.monitoring.choices import Status
+from zhengai.monitoring.models import Measurement, Warning
+from zhengai.monitoring.selectors import my_warnings
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
+from zhengai.standards.models import QCPoint
+from zhengai.statedata import checks
+from zhengai.statedata import models as sd
+
+YEAR_CODES = {f"{y}-{y + 1}" for y in YEARS}
+
+
+ENTITY_CODES = ("unit__code", "major__code", "course__code", "teacher__code", "student__code", "klass__code")
 
 
 def _fingerprint() -> list:
+    """Codes, not primary keys: on PostgreSQL a rolled-back build does not give its ids back."""
+    measurements = Measurement.objects.order_by("qc_point__code", "period__code", *ENTITY_CODES)
     return [
         list(Student.objects.order_by("code").values_list("code", "name", "klass__code", "status")[:200]),
         list(Teacher.objects.order_by("code").values_list("code", "name", "title", "dual_qualified")),
         list(Course.objects.order_by("code").values_list("code", "name", "course_type", "hours")),
+        list(sd.TeacherYear.objects.order_by("period__code", "teacher__code").values_list(
+            "period__code", "teacher__code", "teaching_hours", "enterprise_days", "dual_qualified")),
+        list(sd.Employment.objects.order_by("period__code", "major__code").values_list(
+            "period__code", "major__code", "graduates", "employed", "matched")),
+        sd.Attendance.objects.count(),
+        list(sd.Attendance.objects.order_by("student__code", "course__code", "lesson_date", "lesson_no")
+             .values_list("student__code", "course__code", "lesson_date", "lesson_no", "status")[:300]),
+        # A sample of the measurements: every school and major one, the first of the others.
+        list(measurements.filter(level__in=["school", "major"]).values_list(
+            "qc_point__code", "period__code", "major__code", "value", "status")),
+        list(measurements.filter(level__in=["course", "teacher", "student"]).values_list(
+            "qc_point__code", "period__code", *ENTITY_CODES, "value", "status")[:500]),
+        sorted(Counter(Warning.objects.values_list("level", "severity")).items()),
     ]
 
 
@@ -30,6 +58,63 @@ def test_small_demo_is_a_tenth_and_has_every_role(db):
     # Every scoped demo account points at a real object of the demo college.
     for m in Membership.objects.filter(institution=inst, scope_id__isnull=False):
         assert m.scope is not None and m.scope.institution_id == inst.pk
+
+    _state_data_is_complete_and_consistent(inst)
+    _every_level_is_measured_and_warned(inst)
+    _demo_accounts_see_their_warnings(inst)
+
+
+def _state_data_is_complete_and_consistent(inst) -> None:
+    for model in sd.TABLES:
+        periods = set(model.objects.filter(institution=inst).values_list("period__code", flat=True))
+        expected = {str(y + 1) for y in YEARS} if model is sd.Funding else YEAR_CODES
+        assert expected <= periods, model
+    # Consistent with the org data: one teacher row per teacher now, students per major as in the classes.
+    current = Period.objects.get(code=f"{YEARS[-1]}-{YEARS[-1] + 1}")
+    assert sd.TeacherYear.objects.filter(period=current).count() == Teacher.objects.filter(institution=inst).count()
+    for row in sd.TeacherYear.objects.filter(period=current).select_related("teacher"):
+        assert (row.kind, row.dual_qualified) == (row.teacher.kind, row.teacher.dual_qualified)
+    in_school = Student.objects.filter(institution=inst).exclude(
+        pk__in=sd.Dropout.objects.filter(period__start__lt=current.start).values("student"))
+    assert sum(sd.MajorYear.objects.filter(period=current).values_list("students", flat=True)) == in_school.count()
+    assert (set(sd.Dropout.objects.values_list("student", flat=True))
+            == set(Student.objects.filter(institution=inst, status="dropped").values_list("pk", flat=True)))
+    # The logic checks of the data-quality report find nothing, in any year.
+    for period in Period.objects.filter(code__in=YEAR_CODES | {str(y + 1) for y in YEARS}):
+        assert all(not found for _check, found in checks.run(inst, period)), period
+    # A sample of the current semester's teaching process, every enrolled student in it.
+    enrolled = Student.objects.filter(institution=inst, status="enrolled").count()
+    assert sd.Attendance.objects.values("student").distinct().count() == enrolled
+    assert sd.LessonCheck.objects.exists() and sd.Homework.objects.exists()
+
+
+def _every_level_is_measured_and_warned(inst) -> None:
+    levels = set(QCPoint.objects.filter(institution=inst).values_list("level", flat=True))
+    assert levels == {"school", "unit", "major", "course", "teacher", "student", "class"}
+    for level in levels:
+        periods = set(Measurement.objects.filter(institution=inst, level=level)
+                      .values_list("period__code", flat=True))
+        assert periods == YEAR_CODES, level
+        judged = Counter(Measurement.objects.filter(institution=inst, level=level)
+                         .exclude(status=Status.NO_DATA).values_list("status", flat=True))
+        assert judged[Status.PASS] > 2 * (judged[Status.WARNING] + judged[Status.FAIL]), (level, judged)
+    for level in ("school", "major", "course", "teacher", "class", "student"):
+        assert Warning.objects.filter(institution=inst, level=level).exists(), level
+    # Real values, with trends: the school's points differ from one year to the next.
+    school = Measurement.objects.filter(institution=inst, level="school", qc_point__code="S05")
+    assert len(set(school.values_list("value", flat=True))) == 3
+    # School-level warnings go to the point's lead unit.
+    assert not Warning.objects.filter(institution=inst, level="school", assigned_unit__isnull=True).exists()
+    assert QCPoint.objects.get(institution=inst, code="S12").lead_unit.name == "学生工作处"
+
+
+def _demo_accounts_see_their_warnings(inst) -> None:
+    by_name = {m.user.username: m for m in Membership.objects.filter(institution=inst).select_related("user")}
+    for username, field in [("major", "major"), ("course", "course"), ("teacher", "teacher"),
+                            ("counsellor", "klass"), ("counsellor", "student__klass")]:
+        membership = by_name[username]
+        mine = my_warnings(membership.user, inst)
+        assert mine.filter(**{f"{field}_id": membership.scope_id}).exists(), (username, field)
 
 
 def _build_and_roll_back(seed: int) -> list:

@@ -61,3 +61,31 @@ def test_quality_office_lists_filters_exports_and_recomputes(computed, year, log
     assert login(computed.users["teacher"]).post(reverse("monitoring:recompute"),
                                                  {"period": year.code}).status_code == 403
     assert client.get(reverse("monitoring:notifications")).status_code == 200
+
+
+def test_a_unit_head_finds_their_majors_warnings_among_their_own(college, login):
+    """My warnings of a unit head include warnings about the majors of their unit, not other units'."""
+    from django.utils import timezone
+
+    from zhengai.core.periods import ensure_academic_year
+    from zhengai.monitoring.models import Measurement, Warning
+    from zhengai.monitoring.selectors import my_warnings
+    from zhengai.standards.models import QCPoint
+    from zhengai.standards.services import library_load
+
+    library_load(college.institution)
+    year = ensure_academic_year(2024)
+    point = QCPoint.objects.get(institution=college.institution, code="M11")
+    made = {}
+    for key in ("soft", "mech"):
+        major = college.majors[key]
+        m = Measurement.objects.create(institution=college.institution, level="major", entity_key=f"major:{major.pk}",
+                                       major=major, qc_point=point, period=year, value=50, status="fail",
+                                       computed_at=timezone.now())
+        made[key] = Warning.objects.create(institution=college.institution, level="major",
+                                           entity_key=f"major:{major.pk}", major=major, qc_point=point, period=year,
+                                           measurement=m, severity="serious")
+    mine = set(my_warnings(college.users["head"], college.institution))
+    assert made["soft"] in mine and made["mech"] not in mine
+    assert set(my_warnings(college.users["major_leader"], college.institution)) == {made["soft"]}
+    assert not set(my_warnings(college.users["teacher"], college.institution))

@@ -7,6 +7,8 @@ rather than one audited service call per row; the audit trail starts with the fi
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,7 @@ from zhengai.org.models import (
 )
 
 from . import catalogue as cat
+from .statedata import build_state_data
 
 DEMO_CODE = "14999"
 DEMO_NAME = "江城职业技术学院"
@@ -58,10 +61,18 @@ class DemoAccount:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int = 2026, size: str = "full"):
+    def __init__(self, seed: int = 2026, size: str = "full", log: Callable[[str], Any] | None = None):
         self.rng = random.Random(seed)
         self.size = SIZES[size]
         self.accounts: list[DemoAccount] = []
+        self.log = log   # given (the command at verbosity ≥ 2): told the time each step takes
+
+    def step(self, label: str, func: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = func()
+        if self.log:
+            self.log(f"  {label}：{time.perf_counter() - started:.1f}秒")
+        return result
 
     # -- helpers ------------------------------------------------------------------------------
     def person_name(self) -> str:
@@ -86,13 +97,15 @@ class DemoBuilder:
                                        scale_band=ScaleBand.OVER_15000 if self.size is SIZES["full"]
                                        else ScaleBand.UNDER_5000,
                                        kind=InstitutionKind.PROVINCIAL_DEMONSTRATION)
-        self.build_units()
-        self.build_teachers()
-        self.build_majors_and_courses()
-        self.build_classes_and_students()
-        self.build_qa_organisation()
-        self.build_accounts()
-        self.adopt_framework()
+        self.step("部门与岗位", self.build_units)
+        self.step("教师", self.build_teachers)
+        self.step("专业与课程", self.build_majors_and_courses)
+        self.step("班级与学生", self.build_classes_and_students)
+        self.step("质量保证组织", self.build_qa_organisation)
+        self.step("演示账号", self.build_accounts)
+        self.step("采用诊改框架", self.adopt_framework)
+        # State data, the QC-point library, measurements and warnings (demo/statedata.py).
+        build_state_data(self)
         return self.inst
 
     def build_units(self) -> None:

@@ -19,11 +19,19 @@ def warnings_for(user: Any, institution: Any):
 
 
 def my_warnings(user: Any, institution: Any):
-    """Warnings assigned to the user, or to units they head."""
+    """Warnings assigned to the user or to units they head, and those about what they answer for: a unit
+    head's majors, courses, teachers and students, a major leader's major… (not the school-level ones,
+    which are the lead units')."""
     from zhengai.core.choices import Role
+    from zhengai.standards.choices import Level
 
-    heads = access_for(user).scoped_ids(Role.UNIT_HEAD, Unit)
-    return warnings_for(user, institution).filter(Q(owners__id=user.pk) | Q(assigned_unit_id__in=heads)).distinct()
+    from .models import owner_q
+
+    access = access_for(user)
+    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+    answerable = owner_q(access) & ~Q(level=Level.SCHOOL)
+    return (warnings_for(user, institution)
+            .filter(Q(owners__id=user.pk) | Q(assigned_unit_id__in=heads) | answerable).distinct())
 
 
 def measurements_for(user: Any, institution: Any):

@@ -8,11 +8,13 @@ rows (aggregates and comparisons in SQL) and returns them with a Chinese message
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from zhengai.core.models import Period
@@ -190,10 +192,12 @@ def funding_totals(institution: Any, period: Period) -> list[Finding]:
         income=add("tuition", "fiscal_regular", "fiscal_special", "donations", "other_income"),
         expense=add("equipment_purchase", "teaching_routine", "teaching_reform", "faculty_building",
                     "books_purchase", "other_expense"))
-    found = [_found(o, f"学校总收入{o.total_income}万元小于各项收入之和{o.income}万元", "全校")
-             for o in qs.filter(total_income__lt=F("income"))]
-    found += [_found(o, f"学校总支出{o.total_expense}万元小于各项支出之和{o.expense}万元", "全校")
-              for o in qs.filter(total_expense__lt=F("expense"))]
+    # SQLite sums decimals as floats: allow half a cent, so 2894.23 is not "less than" 2894.2300000001.
+    cent = Value(Decimal("0.005"))
+    found = [_found(o, f"学校总收入{o.total_income}万元小于各项收入之和{o.income:.2f}万元", "全校")
+             for o in qs.filter(total_income__lt=F("income") - cent)]
+    found += [_found(o, f"学校总支出{o.total_expense}万元小于各项支出之和{o.expense:.2f}万元", "全校")
+              for o in qs.filter(total_expense__lt=F("expense") - cent)]
     found += [_found(o, f"其中教师培训专项{o.teacher_training}万元大于师资建设{o.faculty_building}万元", "全校")
               for o in qs.filter(teacher_training__gt=F("faculty_building"))]
     return found

@@ -27,7 +27,8 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         self.stdout.write("正在建立演示院校……")
-        inst = DemoBuilder(seed=options["seed"], size=options["size"]).build()
+        log = self.stdout.write if options["verbosity"] >= 2 else None
+        inst = DemoBuilder(seed=options["seed"], size=options["size"], log=log).build()
         self.stdout.write(self.style.SUCCESS(f"已建立演示院校“{inst.name}”，用时{time.monotonic() - started:.1f}秒。"))
         if options["verbosity"] >= 1:
             self.print_accounts()
