@@ -8,10 +8,9 @@ rows (aggregates and comparisons in SQL) and returns them with a Chinese message
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, Sum, Value
