@@ -43,9 +43,26 @@ def test_school_cockpit_lists_points_with_the_schools_values(measured, login):
 def test_major_cockpit_counts_each_major_and_names_the_worst(measured, login):
     client = login(measured.users["quality"])
     html = client.get("/cockpit/major/").content.decode()
-    measured_majors = Measurement.objects.filter(level="major").values("major").distinct().count()
-    assert measured_majors == 2
+    measurements = Measurement.objects.filter(level="major")
+    assert measurements.values("major").distinct().count() == 2
+    # Every major's measurement is counted once in the status totals and in each point's row.
+    totals = [int(n) for n in re.findall(r'<div class="stat \w+">(\d+)</div>', html)]
+    assert sum(totals) == measurements.count()
+    for row in _rows(html, "points"):
+        cells = [int(n) for n in re.findall(r"<td>(\d+)</td>", row)[:4]]
+        assert sum(cells) == 2, row
     assert "最需关注的专业" in html
+
+
+def test_course_counts_are_not_repeated_by_the_courses_teachers(measured, login):
+    """A course taught by two teachers is still one course in the counts (the gate must not join through
+    the course's teachers)."""
+    measured.courses["java"].teachers.add(measured.teachers["t2"])
+    html = login(measured.users["quality"]).get("/cockpit/course/").content.decode()
+    totals = [int(n) for n in re.findall(r'<div class="stat \w+">(\d+)</div>', html)]
+    assert sum(totals) == Measurement.objects.filter(level="course").count()
+    visible = Measurement.objects.restrict(measured.users["teacher"], "view").filter(level="course")
+    assert visible.count() == visible.values("pk").distinct().count()
 
 
 def test_cockpit_shows_a_teacher_only_what_they_may_see(measured, login):

@@ -29,7 +29,11 @@ def owner_q(access: Access, prefix: str = "") -> Q:
     user = access.user.pk
     p = prefix
     return (Q(**{f"{p}level": Level.SCHOOL})
-            | Q(**{f"{p}teacher__user_id": user}) | Q(**{f"{p}course__teachers__user_id": user})
+            | Q(**{f"{p}teacher__user_id": user})
+            # A subquery, not a join through the course's teachers: a join would repeat rows and every
+            # count over the gate would need DISTINCT.
+            | Q(**{f"{p}course_id__in": Course.teachers.through.objects.filter(teacher__user_id=user)
+                   .values("course_id")})
             | Q(**{f"{p}teacher_id__in": access.scoped_ids(Role.TEACHER, Teacher)})
             | Q(**{f"{p}course_id__in": access.scoped_ids(Role.COURSE_LEADER, Course)})
             | Q(**{f"{p}major_id__in": access.scoped_ids(Role.MAJOR_LEADER, Major)})
@@ -60,8 +64,6 @@ class EntityOwned(InstitutionOwned):
     klass = models.ForeignKey(Klass, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
                               verbose_name="班级")
 
-    access_distinct = True  # a teacher reaches a course's rows through the course's teachers
-
     class Meta:
         abstract = True
 
@@ -75,6 +77,11 @@ class EntityOwned(InstitutionOwned):
         if action == VIEW:
             return access.wide_q("institution") | (access.institution_q("institution", VIEW) & owner_q(access))
         return None
+
+
+def own_warning_ids(user_id: int) -> models.QuerySet:
+    """Warnings a user is an owner of, as a subquery (a join through the owners would repeat rows)."""
+    return Warning.owners.through.objects.filter(user_id=user_id).values("warning_id")
 
 
 def entity_key(level: str, pk: int | None) -> str:
@@ -148,7 +155,7 @@ class Warning(EntityOwned):
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-        mine = Q(owners__id=access.user.pk) | Q(assigned_unit_id__in=heads)
+        mine = Q(pk__in=own_warning_ids(access.user.pk)) | Q(assigned_unit_id__in=heads)
         member = access.institution_q("institution", VIEW)
         if action == VIEW:
             return access.wide_q("institution") | (member & (owner_q(access) | mine))

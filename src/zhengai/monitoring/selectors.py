@@ -25,13 +25,13 @@ def my_warnings(user: Any, institution: Any):
     from zhengai.core.choices import Role
     from zhengai.standards.choices import Level
 
-    from .models import owner_q
+    from .models import own_warning_ids, owner_q
 
     access = access_for(user)
     heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
     answerable = owner_q(access) & ~Q(level=Level.SCHOOL)
     return (warnings_for(user, institution)
-            .filter(Q(owners__id=user.pk) | Q(assigned_unit_id__in=heads) | answerable).distinct())
+            .filter(Q(pk__in=own_warning_ids(user.pk)) | Q(assigned_unit_id__in=heads) | answerable))
 
 
 def measurements_for(user: Any, institution: Any):
