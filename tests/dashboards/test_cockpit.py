@@ -107,3 +107,11 @@ def test_cockpit_query_count_does_not_grow_with_majors(measured, login, year):
     with CaptureQueriesContext(connection) as after:
         client.get("/cockpit/major/")
     assert len(after) == len(before)
+
+
+def test_major_leader_sees_the_majors_courses_but_not_other_majors(measured, login):
+    seen = Measurement.objects.restrict(measured.users["major_leader"], "view")
+    assert set(seen.filter(level="course").values_list("course__code", flat=True)) == {"C001"}
+    assert set(seen.filter(level="major").values_list("major__code", flat=True)) == {"510201"}
+    head = Measurement.objects.restrict(measured.users["head"], "view").filter(level="student")
+    assert set(head.values_list("student__code", flat=True)) <= {"S001"}

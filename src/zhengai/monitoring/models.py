@@ -23,12 +23,17 @@ ENTITY_FIELDS = {Level.UNIT: "unit", Level.MAJOR: "major", Level.COURSE: "course
 
 def owner_q(access: Access, prefix: str = "") -> Q:
     """Rows (measurements, warnings) whose entity the user answers for: a teacher their own and their courses',
-    a course leader the course, a major leader the major, a unit head the unit's entities, a counsellor the
-    class and its students, a student themself. School-level rows are not personal: every member sees them."""
+    a course leader the course, a major leader the major and its courses, classes and students, a unit head
+    the unit's entities down to its students, a counsellor the class and its students, a student themself. School-level rows are not personal: every member sees them."""
     heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+    led = access.scoped_ids(Role.MAJOR_LEADER, Major)
     user = access.user.pk
     p = prefix
     return (Q(**{f"{p}level": Level.SCHOOL})
+            # A major leader answers for the major's courses, classes and students too.
+            | Q(**{f"{p}course_id__in": Course.majors.through.objects.filter(major_id__in=led).values("course_id")})
+            | Q(**{f"{p}klass__major_id__in": led}) | Q(**{f"{p}student__major_id__in": led})
+            | Q(**{f"{p}klass__major__unit_id__in": heads}) | Q(**{f"{p}student__major__unit_id__in": heads})
             | Q(**{f"{p}teacher__user_id": user})
             # A subquery, not a join through the course's teachers: a join would repeat rows and every
             # count over the gate would need DISTINCT.
@@ -36,7 +41,7 @@ def owner_q(access: Access, prefix: str = "") -> Q:
                    .values("course_id")})
             | Q(**{f"{p}teacher_id__in": access.scoped_ids(Role.TEACHER, Teacher)})
             | Q(**{f"{p}course_id__in": access.scoped_ids(Role.COURSE_LEADER, Course)})
-            | Q(**{f"{p}major_id__in": access.scoped_ids(Role.MAJOR_LEADER, Major)})
+            | Q(**{f"{p}major_id__in": led})
             | Q(**{f"{p}unit_id__in": heads}) | Q(**{f"{p}unit__parent_id__in": heads})
             | Q(**{f"{p}major__unit_id__in": heads}) | Q(**{f"{p}course__unit_id__in": heads})
             | Q(**{f"{p}teacher__unit_id__in": heads})

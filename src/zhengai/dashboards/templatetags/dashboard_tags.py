@@ -10,3 +10,13 @@ register = template.Library()
 def json_script_attr(value):
     """A figure as JSON for a data- attribute (autoescape turns its quotes into entities)."""
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+@register.filter
+def num(value, places: int = 2):
+    """A measured value or a line for people: "—" when missing, at most two decimals, no trailing zeros."""
+    from django.template.defaultfilters import floatformat
+
+    if value is None or value == "":
+        return "—"
+    return floatformat(value, f"-{places}")
