@@ -24,7 +24,8 @@ ENTITY_FIELDS = {Level.UNIT: "unit", Level.MAJOR: "major", Level.COURSE: "course
 def owner_q(access: Access, prefix: str = "") -> Q:
     """Rows (measurements, warnings) whose entity the user answers for: a teacher their own and their courses',
     a course leader the course, a major leader the major and its courses, classes and students, a unit head
-    the unit's entities down to its students, a counsellor the class and its students, a student themself. School-level rows are not personal: every member sees them."""
+    the unit's entities down to its students, a counsellor the class and its students, a student themself.
+    School-level rows are not personal: every member sees them."""
     heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
     led = access.scoped_ids(Role.MAJOR_LEADER, Major)
     user = access.user.pk
