@@ -33,6 +33,8 @@ FIRST_MONDAY = datetime.date(2025, 9, 8)
 
 def setup(data_dir: str) -> None:
     os.environ.setdefault("ZHENGAI_DATA", data_dir)
+    # Background work runs in this process, so that the incremental recompute an import sets off is timed.
+    os.environ.setdefault("ZHENGAI_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengai.settings")
     import django
 
