@@ -69,6 +69,13 @@ def clip(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
+
+def _n(code: str) -> int:
+    """A stable number from a code (its digits): database ids differ between builds on PostgreSQL, whose
+    sequences a rolled-back transaction does not rewind, so choices must never depend on them."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return int(digits) if digits else 0
+
 class StateDataBuilder:
     """Writes the state data of a DemoBuilder's college, after its org data exists."""
 
@@ -198,7 +205,7 @@ class StateDataBuilder:
                 # 就业 (A7-6-2): the graduating cohort; ~96% employed, weak majors clearly below the lines.
                 graduates = self.synthetic[m.pk][year - 2]
                 rate = clip(rng.gauss(0.962 + 0.004 * i + 0.01 * q, 0.007), 0.80, 0.995)
-                if m.pk in self.weak_majors and m.pk % 2 == 0:
+                if m.pk in self.weak_majors and int(m.code) % 2 == 0:
                     rate -= 0.04                                      # clearly below the fail line
                 employed = round(graduates * rate)
                 matched_rate = clip(rng.gauss(0.80 + 0.01 * i + 0.05 * q, 0.03), 0.45, 0.97)
@@ -316,7 +323,7 @@ class StateDataBuilder:
                     institution=inst, period=self.periods[year], table_code=sd.TeacherYear.KIND_CODES[t.kind],
                     teacher=t, kind=t.kind, unit_id=t.unit_id, title=t.title, degree=t.degree,
                     dual_qualified=year >= dual_from, professional=t.unit_id in college_ids,
-                    backbone=full and t.title in ("senior", "associate") and t.pk % 2 == 0,
+                    backbone=full and t.title in ("senior", "associate") and _n(t.code) % 2 == 0,
                     teacher_certificate=not external,
                     teaching_hours=max(0, round(hours * (1 + 0.01 * i) + rng.gauss(0, 12))),
                     enterprise_days=max(0, round(practice + rng.gauss(0, 5))),
@@ -339,7 +346,7 @@ class StateDataBuilder:
                 for t in pool[:n]:
                     counsellors.append(sd.Counsellor(
                         institution=inst, period=self.periods[year], table_code="A8-3", teacher=t, unit=unit,
-                        political=True, psychological=False, years_in_post=2 + (t.pk % 9) + i,
+                        political=True, psychological=False, years_in_post=2 + (_n(t.code) % 9) + i,
                         students_in_charge=students // n))
         sd.Counsellor.objects.bulk_create(counsellors, batch_size=1000)
 
@@ -444,11 +451,11 @@ class StateDataBuilder:
             grade = YEARS[-1] - k.cohort                            # 0, 1, 2
             courses = own[k.major_id][grade::3][:COURSES_PER_CLASS - (1 if grade < 2 else 0)]
             if grade < 2:
-                courses = [general[(4 + grade * 3 + k.pk) % len(general)], *courses]
+                courses = [general[(4 + grade * 3 + _n(k.code)) % len(general)], *courses]
             plan = []
             for c in courses:
                 pool = teachers_of.get(c.pk, [])
-                plan.append((c, pool[k.pk % len(pool)] if pool else None))
+                plan.append((c, pool[_n(k.code) % len(pool)] if pool else None))
             klass_plan[k.pk] = plan
         weak_class = self.demo_class.pk
         class_effect = {k.pk: rng.gauss(0, 0.006) for k in self.b.classes}
