@@ -50,7 +50,8 @@ def _filter_context(request: HttpRequest) -> dict[str, Any]:
     from zhengai.org.models import Unit
 
     return {"levels": Level.choices, "severities": Severity.choices, "states": WarningState.choices,
-            "units": Unit.objects.filter(institution=_institution(request), active=True), "params": request.GET}
+            "units": Unit.objects.restrict(request.user).filter(institution=_institution(request), active=True),
+            "params": request.GET}
 
 
 @login_required
