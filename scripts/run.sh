@@ -2,6 +2,7 @@
 # Set up and run the platform on the embedded default: SQLite in ./var, the demo college loaded if the
 # database is empty, a background worker, and the web server on http://127.0.0.1:8000.
 source "$(dirname "$0")/_env.sh"
+ensure_debs fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 ensure_venv
 
 export ZHENGAI_DATA="${ZHENGAI_DATA:-$ROOT/var}"

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "zhengai.statedata",
     "zhengai.standards",
     "zhengai.monitoring",
+    "zhengai.goals",
     "zhengai.api",
     "zhengai.dashboards",
     "zhengai.demo",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("statedata/", include("zhengai.statedata.urls")),
     path("standards/", include("zhengai.standards.urls")),
     path("monitoring/", include("zhengai.monitoring.urls")),
+    path("goals/", include("zhengai.goals.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("zhengai.dashboards.urls")),

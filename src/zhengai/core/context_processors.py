@@ -19,6 +19,16 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("质量保证组织", "org:qagroup_list", None),
         ("岗位与工作标准", "org:post_list", None),
     ]),
+    ("目标链", [
+        ("规划与目标", "goals:plan_list", None),
+        ("年度重点任务", "goals:keytask_list", None),
+        ("一页纸计划", "goals:onepage_list", None),
+        ("任务完成情况", "goals:board", None),
+        ("部门绩效", "goals:performance", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.UNIT_HEAD,
+                                        Role.SUPERVISOR}),
+        ("目标链体检", "goals:health", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
+        ("工作日历", "goals:calendar", None),
+    ]),
     ("标准与监测", [
         ("驾驶舱", "cockpit_school", None),
         ("标准链", "standards:chain", None),
@@ -26,6 +36,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("我的预警", "monitoring:my_warnings", None),
         ("全部预警", "monitoring:warning_list", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
         ("测量结果", "monitoring:measurement_list", None),
+        ("预警规则", "monitoring:policy", {Role.QUALITY_OFFICE}),
     ]),
     ("五横 · 层面", [
         ("专业", "org:major_list", None),

@@ -17,6 +17,14 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", "严重"
 
 
+class WarningKind(models.TextChoices):
+    """预警类型: a QC point beyond its line, or a task falling behind (countdown) or past its date (overdue)."""
+
+    QC_POINT = "qc_point", "质控点预警"
+    TASK_COUNTDOWN = "task_countdown", "任务临期预警"
+    TASK_OVERDUE = "task_overdue", "任务逾期预警"
+
+
 class WarningState(models.TextChoices):
     OPEN = "open", "待处理"
     ACKNOWLEDGED = "acknowledged", "已确认"

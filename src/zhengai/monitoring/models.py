@@ -4,6 +4,7 @@ in-app notifications (通知) that tell people about them."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
@@ -14,7 +15,7 @@ from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
-from .choices import OPEN_STATES, Severity, Status, WarningState
+from .choices import OPEN_STATES, Severity, Status, WarningKind, WarningState
 
 # The entity field of each level (the school level has none: the institution is the entity).
 ENTITY_FIELDS = {Level.UNIT: "unit", Level.MAJOR: "major", Level.COURSE: "course", Level.TEACHER: "teacher",
@@ -124,9 +125,24 @@ class Measurement(EntityOwned):
 
 class Warning(EntityOwned):
     """预警: a measurement beyond the warning or fail line, assigned to the QC point's lead unit and the
-    entity's owners, handled open → acknowledged → improving → resolved (by data) or closed (with a reason)."""
+    entity's owners, handled open → acknowledged → improving → resolved (by data) or closed (with a reason).
 
-    qc_point = models.ForeignKey(QCPoint, on_delete=models.CASCADE, related_name="warnings", verbose_name="质控点")
+    A task warning (countdown or overdue) lives in the same inbox: it names its subject (a plan task of the
+    goal chain, an app above this one) generically, so monitoring never imports upward. A warning left open
+    past the institution's escalation delay is escalated (督办) to the level above."""
+
+    kind = models.CharField("类型", max_length=20, choices=WarningKind.choices, default=WarningKind.QC_POINT)
+    qc_point = models.ForeignKey(QCPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="warnings",
+                                 verbose_name="质控点")
+    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name="预警对象类型")
+    subject_id = models.PositiveBigIntegerField("预警对象", null=True, blank=True)
+    title = models.CharField("预警事项", max_length=300, blank=True)
+    url = models.CharField("事项链接", max_length=300, blank=True)
+    due = models.DateField("完成时限", null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField("督办级别", default=0,
+                                                        help_text="0 未督办；1 上报部门负责人；2 上报质管办和校领导")
+    escalated_at = models.DateTimeField("督办时间", null=True, blank=True)
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="期间")
     measurement = models.ForeignKey(Measurement, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="warnings", verbose_name="测量结果")
@@ -148,11 +164,16 @@ class Warning(EntityOwned):
         verbose_name_plural = "预警"
         ordering = ["-raised_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["qc_point", "period", "entity_key"],
-                                               condition=Q(state__in=OPEN_STATES), name="warning_one_open")]
+                                               condition=Q(state__in=OPEN_STATES), name="warning_one_open"),
+                       # One open warning of each kind per task: re-running the sweep never repeats a warning.
+                       models.UniqueConstraint(fields=["kind", "subject_type", "subject_id"],
+                                               condition=Q(state__in=OPEN_STATES, subject_id__isnull=False),
+                                               name="warning_one_open_per_subject")]
         indexes = [models.Index(fields=["institution", "state", "severity"], name="mon_warning_state")]
 
     def __str__(self) -> str:
-        return f"{self.qc_point.name} · {self.entity}（{self.get_severity_display()}）"
+        about = self.qc_point.name if self.qc_point_id else self.title
+        return f"{about} · {self.entity}（{self.get_severity_display()}）"
 
     @property
     def is_open(self) -> bool:
@@ -166,6 +187,32 @@ class Warning(EntityOwned):
         if action == VIEW:
             return access.wide_q("institution") | (member & (owner_q(access) | mine))
         return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE}) | (member & mine)
+
+
+class WarningPolicy(models.Model):
+    """预警规则 of an institution: how many days before a task's date a countdown warning is raised, and how
+    long a warning may stay unhandled (待处理) before it is escalated (督办) to the level above."""
+
+    institution = models.OneToOneField("core.Institution", on_delete=models.CASCADE, related_name="warning_policy",
+                                       verbose_name="院校")
+    countdown_days = models.PositiveSmallIntegerField("临期预警提前天数", default=7)
+    escalation_days = models.PositiveSmallIntegerField("督办等待天数", default=3,
+                                                       help_text="预警发出后超过该天数仍未处理，上报上一级督办")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "预警规则"
+        verbose_name_plural = "预警规则"
+
+    def __str__(self) -> str:
+        return f"{self.institution} 预警规则"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action == VIEW:
+            return access.institution_q("institution", VIEW)
+        return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE})
 
 
 class Notification(models.Model):
