@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "zhengai.standards",
     "zhengai.monitoring",
     "zhengai.goals",
+    "zhengai.diagnosis",
+    "zhengai.reports",
     "zhengai.api",
     "zhengai.dashboards",
     "zhengai.demo",
