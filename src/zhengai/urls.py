@@ -19,6 +19,8 @@ urlpatterns = [
     path("standards/", include("zhengai.standards.urls")),
     path("monitoring/", include("zhengai.monitoring.urls")),
     path("goals/", include("zhengai.goals.urls")),
+    path("diagnosis/", include("zhengai.diagnosis.urls")),
+    path("reports/", include("zhengai.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("zhengai.dashboards.urls")),

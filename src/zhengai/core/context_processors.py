@@ -54,6 +54,12 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
     ]),
     ("诊断", [
         ("诊断项目表", "frameworks:framework_list", None),
+        ("诊改周期", "diagnosis:cycle_list", None),
+        ("改进措施", "diagnosis:improvement_list", None),
+        ("自我诊断要素一览表", "diagnosis:element_sheet", None),
+        ("自我诊改报告", "reports:report_list", None),
+        ("报告提交情况", "reports:status", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
+        ("螺旋步骤与周期", "diagnosis:settings", {Role.QUALITY_OFFICE}),
     ]),
     ("管理", [
         ("账号与角色", "org:account_list", {Role.QUALITY_OFFICE}),

@@ -1,0 +1,3 @@
+"""Pages of the spiral (filled in by the change that builds them)."""
+
+urlpatterns: list = []
