@@ -2,7 +2,7 @@
 # Set up and run the whole test suite, browser tests included (Debian's chromium, headless).
 # Extra arguments go to pytest. DATABASE_URL=postgres://… runs the suite against PostgreSQL.
 source "$(dirname "$0")/_env.sh"
-ensure_debs chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+ensure_debs chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libreoffice-writer-nogui
 ensure_venv dev
 
 export ZHENGAI_DATA="${ZHENGAI_DATA:-$ROOT/var/test}"
