@@ -63,3 +63,27 @@ def test_home_query_count_does_not_grow_with_the_college(college, login):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_home_lists_my_open_tasks_and_flags_the_late_ones(college, login):
+    import datetime
+
+    from django.utils import timezone
+
+    from zhengai.goals.models import OnePagePlan, PlanTask
+
+    today = timezone.localdate()
+    it = college.units["it"]
+    plan = OnePagePlan.objects.create(institution=college.institution, level="unit", entity_key=f"unit:{it.pk}",
+                                      unit=it, year=today.year, name="信息工程学院年度一页纸工作计划")
+    head = college.users["head"]
+    PlanTask.objects.create(institution=college.institution, plan=plan, number=1, title="修订人才培养方案",
+                            owner=head, unit=it, due=today - datetime.timedelta(days=3), progress=40,
+                            state="in_progress")
+    PlanTask.objects.create(institution=college.institution, plan=plan, number=2, title="已完成的任务", owner=head,
+                            unit=it, due=today, progress=100, state="done")
+    html = login(head).get("/").content.decode()
+    assert "修订人才培养方案" in html and "已逾期 1 项" in html
+    assert "已完成的任务" not in html
+    # Another person's task is not on the teacher's home page.
+    assert "修订人才培养方案" not in login(college.users["teacher"]).get("/").content.decode()

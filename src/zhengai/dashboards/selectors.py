@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from zhengai.core.choices import INSTITUTION_WIDE_ROLES, Role
 from zhengai.core.models import AuditEntry, Institution
@@ -94,12 +95,21 @@ def framework_summary(institution: Institution) -> dict[str, Any] | None:
 
 
 def todo(user: Any, institution: Institution, wide: bool) -> dict[str, Any]:
-    """What needs the person now: their open warnings (and, for the wide roles, the school's open count)."""
+    """What needs the person now: their open warnings and tasks (and, for the wide roles, the school's open count)."""
+    from zhengai.goals.choices import OPEN_TASK_STATES
+    from zhengai.goals.models import PlanTask
     from zhengai.monitoring.choices import OPEN_STATES, Severity
     from zhengai.monitoring.selectors import my_warnings, warnings_for
 
-    mine = my_warnings(user, institution).filter(state__in=OPEN_STATES).order_by("-severity", "-raised_at")
-    result: dict[str, Any] = {"mine": list(mine[:6]), "mine_count": mine.count()}
+    mine = (my_warnings(user, institution).filter(state__in=OPEN_STATES).select_related("qc_point")
+            .order_by("-severity", "-raised_at"))
+    tasks = (PlanTask.objects.restrict(user).filter(institution=institution, owner_id=user.pk,
+                                                    state__in=OPEN_TASK_STATES)
+             .select_related("plan").order_by(F("due").asc(nulls_last=True), "pk"))
+    today = timezone.localdate()
+    result: dict[str, Any] = {"mine": list(mine[:6]), "mine_count": mine.count(),
+                              "tasks": list(tasks[:6]), "tasks_count": tasks.count(),
+                              "tasks_late": tasks.filter(due__lt=today).count(), "today": today}
     if wide:
         open_all = warnings_for(user, institution).filter(state__in=OPEN_STATES)
         result["all_count"] = open_all.count()
