@@ -14,10 +14,16 @@ zhengai demo --if-empty -v 0
 
 zhengai db_worker --interval 2 >"$ZHENGAI_DATA/worker.log" 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# Once an hour, `zhengai goals sweep`: task countdown/overdue warnings, 督办 of warnings left unhandled, the
+# calendar's reminders. It is idempotent, so a restart that runs it again early does no harm.
+# The loop sleeps in the background and waits, so the kill on exit ends the loop and its sleep at once.
+( trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+  while true; do zhengai goals sweep; sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
+SWEEPER=$!
+trap 'kill $WORKER $SWEEPER 2>/dev/null || true' EXIT INT TERM
 
 echo
 echo "诊改平台已启动：http://127.0.0.1:$PORT/"
 zhengai demo --accounts
-echo "（后台任务进程日志：$ZHENGAI_DATA/worker.log；按 Ctrl+C 停止）"
+echo "（后台任务进程日志：$ZHENGAI_DATA/worker.log；每小时预警扫描日志：$ZHENGAI_DATA/sweep.log；按 Ctrl+C 停止）"
 gunicorn zhengai.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning

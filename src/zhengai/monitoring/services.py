@@ -28,7 +28,7 @@ from zhengai.standards.models import OwnTarget, QCPoint
 from . import formula as fl
 from . import measures
 from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningState
-from .models import ENTITY_FIELDS, Measurement, Notification, Warning, entity_key
+from .models import ENTITY_FIELDS, Measurement, Notification, Warning, WarningPolicy, entity_key
 from .status import evaluate
 
 log = logging.getLogger(__name__)
@@ -358,3 +358,188 @@ def on_import_committed(sender: type, institution: Any, periods: list[Period], *
     for year in years.values():
         recompute_start(actor=kwargs.get("record").actor if kwargs.get("record") is not None else None,
                         institution=institution, period=year, qc_points=codes)
+
+
+# ---- the warning policy, subject (task) warnings and escalation (督办) ----------------------------------
+#
+# Apps above monitoring (the goal chain) raise warnings about their own objects through these services, so
+# monitoring keeps owning the warning inbox, its notifications and its audit trail, and never imports upward:
+# the subject is named generically (content type + id).
+
+ESCALATION_TOP = 2
+ESCALATION_LABELS = {1: "上报部门负责人", 2: "上报质管办和校领导"}
+
+
+def policy_for(institution: Any) -> WarningPolicy:
+    """The institution's warning policy, created with the defaults (7 days countdown, 3 days to escalate)."""
+    policy, _ = WarningPolicy.objects.get_or_create(institution=institution)
+    return policy
+
+
+@transaction.atomic
+def policy_update(*, actor: Any, institution: Any, countdown_days: int, escalation_days: int) -> WarningPolicy:
+    """Change how early countdown warnings are raised and how long a warning may wait before 督办."""
+    from zhengai.core.services import save_object
+
+    errors = {}
+    if not 1 <= int(countdown_days) <= 365:
+        errors["countdown_days"] = "临期预警提前天数须在1—365天之间"
+    if not 1 <= int(escalation_days) <= 365:
+        errors["escalation_days"] = "督办等待天数须在1—365天之间"
+    if errors:
+        raise ValidationError(errors)
+    policy = policy_for(institution)
+    save_object(actor=actor, obj=policy, data={"countdown_days": int(countdown_days),
+                                              "escalation_days": int(escalation_days)})
+    return policy
+
+
+def _subject_q(subject: Any) -> Q:
+    return Q(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
+
+
+def warning_label(warning: Warning) -> str:
+    """What a warning is about, for a notification: the task's title, or the QC point and its entity."""
+    if warning.qc_point_id:
+        return f"{warning.qc_point.name} · {warning.entity}"
+    return warning.title or str(warning.entity)
+
+
+def _notify(institution: Any, user_ids: Iterable[int], text: str, warning: Warning) -> None:
+    url = reverse("monitoring:warning_detail", args=[warning.pk])
+    Notification.objects.bulk_create([Notification(user_id=u, institution=institution, text=text[:300], url=url)
+                                      for u in sorted(set(user_ids))])
+
+
+@transaction.atomic
+def subject_warning_raise(*, institution: Any, kind: str, subject: Any, title: str, severity: str, period: Period,
+                          level: str, entity_key: str, entity: dict[str, Any] | None = None, url: str = "",
+                          due: datetime.date | None = None, assigned_unit: Any = None,
+                          owners: Iterable[Any] = ()) -> tuple[Warning, bool]:
+    """Raise a warning of `kind` about `subject` (a plan task…), or refresh the open one: (warning, created).
+
+    At most one open warning of each kind per subject (a database constraint too), so a sweep may run as
+    often as it likes. The owners are notified when the warning is raised; an owner added later (the task
+    changed hands) is added and notified then."""
+    owner_ids = {getattr(o, "pk", o) for o in owners if o is not None}
+    fields = {"title": title[:300], "url": url[:300], "due": due, "severity": severity, "period": period,
+              "level": level, "entity_key": entity_key, "assigned_unit": assigned_unit,
+              **{f"{f}_id": None for f in ENTITY_FIELDS.values()}, **(entity or {})}
+    existing = (Warning.objects.select_for_update().filter(_subject_q(subject), kind=kind, state__in=OPEN_STATES)
+                .first())
+    if existing is not None:
+        before = audit.snapshot(existing)
+        changed = [k for k, v in fields.items() if getattr(existing, k) != v]
+        for k in changed:
+            setattr(existing, k, fields[k])
+        if changed:
+            existing.save()
+        new_owners = owner_ids - set(existing.owners.values_list("pk", flat=True))
+        if new_owners:
+            existing.owners.add(*new_owners)
+            _notify(institution, new_owners, f"新预警（{existing.get_severity_display()}）：{title}", existing)
+        if changed or new_owners:
+            audit.record(actor=None, obj=existing, action=AuditAction.UPDATE, before=before, note="预警信息更新")
+        return existing, False
+    warning = Warning(institution=institution, kind=kind, subject_type=ContentType.objects.get_for_model(subject),
+                      subject_id=subject.pk, **fields)
+    warning.save()
+    if owner_ids:
+        warning.owners.set(owner_ids)
+    audit.record(actor=None, obj=warning, action=AuditAction.CREATE, note="任务预警")
+    _notify(institution, owner_ids, f"新预警（{warning.get_severity_display()}）：{title}", warning)
+    return warning, True
+
+
+@transaction.atomic
+def subject_warnings_settle(*, subject: Any = None, subject_type: Any = None, subject_id: int | None = None,
+                            state: str, reason: str, kinds: Iterable[str] | None = None) -> int:
+    """End the open warnings about a subject: resolved (the task is done) or closed (with the reason)."""
+    if state not in (WarningState.RESOLVED, WarningState.CLOSED):
+        raise ValueError("state must be resolved or closed")
+    q = _subject_q(subject) if subject is not None else Q(subject_type=subject_type, subject_id=subject_id)
+    qs = Warning.objects.filter(q, state__in=OPEN_STATES)
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    count = 0
+    for warning in qs.select_for_update():
+        before = audit.snapshot(warning)
+        warning.state = state
+        if state == WarningState.CLOSED:
+            warning.closed_reason = reason[:300]
+        else:
+            warning.note = (warning.note + "\n" + reason).strip()
+        warning.save()
+        audit.record(actor=None, obj=warning, action=AuditAction.UPDATE, before=before, note=reason[:200])
+        count += 1
+    return count
+
+
+def _unit_of(warning: Warning) -> int | None:
+    """The unit that answers for a warning: the assigned unit, else the unit its entity belongs to."""
+    if warning.assigned_unit_id:
+        return warning.assigned_unit_id
+    if warning.unit_id:
+        return warning.unit_id
+    for field in ("major", "course", "teacher"):
+        obj = getattr(warning, field) if getattr(warning, f"{field}_id") else None
+        if obj is not None and obj.unit_id:
+            return obj.unit_id
+    return None
+
+
+def _unit_heads(institution: Any, unit_id: int | None) -> set[int]:
+    """Heads of the unit, or of its parent unit when the unit has none (an office reports to its college)."""
+    if unit_id is None:
+        return set()
+    ct = ContentType.objects.get_for_model(Unit)
+    heads = Membership.objects.filter(institution=institution, role=Role.UNIT_HEAD, active=True, scope_type=ct)
+    found = set(heads.filter(scope_id=unit_id).values_list("user_id", flat=True))
+    if not found:
+        parent = Unit.objects.filter(pk=unit_id).values_list("parent_id", flat=True).first()
+        if parent is not None:
+            found = set(heads.filter(scope_id=parent).values_list("user_id", flat=True))
+    return found
+
+
+def _school_heads(institution: Any) -> set[int]:
+    return set(Membership.objects.filter(institution=institution, active=True,
+                                         role__in=[Role.QUALITY_OFFICE, Role.SCHOOL_LEADER])
+               .values_list("user_id", flat=True))
+
+
+@transaction.atomic
+def warnings_escalate(*, institution: Any, now: datetime.datetime | None = None) -> dict[str, int]:
+    """督办: every warning still 待处理 (nobody acknowledged it) longer than the policy's delay since it was
+    raised — or since its last escalation — moves up one level. Level 1 adds the heads of the responsible unit
+    (or of its parent unit) as owners; level 2, the top, adds the quality office and the school leaders. The
+    new owners are notified and the step is audited. One level per delay: a sweep never jumps two levels."""
+    now = now or timezone.now()
+    policy = policy_for(institution)
+    cutoff = now - datetime.timedelta(days=policy.escalation_days)
+    due = (Warning.objects.select_for_update(of=("self",))
+           .filter(institution=institution, state=WarningState.OPEN, escalation_level__lt=ESCALATION_TOP)
+           .filter(Q(escalated_at__isnull=True, raised_at__lt=cutoff) | Q(escalated_at__lt=cutoff))
+           .select_related("qc_point", "major", "course", "teacher", "unit", "student", "klass", "institution"))
+    counts = {"escalated": 0, "notified": 0}
+    school = None
+    through = Warning.owners.through
+    for warning in due:
+        level = warning.escalation_level + 1
+        if level == 1:
+            wanted = _unit_heads(institution, _unit_of(warning))
+        else:
+            school = _school_heads(institution) if school is None else school
+            wanted = school
+        new = wanted - set(through.objects.filter(warning_id=warning.pk).values_list("user_id", flat=True))
+        before = {"escalation_level": warning.escalation_level,
+                  "escalated_at": warning.escalated_at.isoformat() if warning.escalated_at else None}
+        Warning.objects.filter(pk=warning.pk).update(escalation_level=level, escalated_at=now, updated_at=now)
+        through.objects.bulk_create([through(warning_id=warning.pk, user_id=u) for u in new], ignore_conflicts=True)
+        _notify(institution, new, f"督办（{ESCALATION_LABELS[level]}）：{warning_label(warning)}", warning)
+        audit.record(actor=None, obj=warning, action=AuditAction.UPDATE, before=before,
+                     after={"escalation_level": level, "escalated_at": now.isoformat()},
+                     note=f"督办：{ESCALATION_LABELS[level]}")
+        counts["escalated"] += 1
+        counts["notified"] += len(new)
+    return counts

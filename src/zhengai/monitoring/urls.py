@@ -12,4 +12,5 @@ urlpatterns = [
     path("measurements/<int:pk>/", views.measurement_detail, name="measurement_detail"),
     path("recompute/", views.recompute, name="recompute"),
     path("notifications/", views.notifications, name="notifications"),
+    path("policy/", views.policy, name="policy"),
 ]

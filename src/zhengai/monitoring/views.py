@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -24,10 +25,11 @@ from zhengai.standards.choices import Level
 
 from . import formula as fl
 from . import selectors, services
-from .choices import Severity, WarningState
+from .choices import Severity, WarningKind, WarningState
 from .models import Notification
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
+ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
 
 
 def _institution(request: HttpRequest) -> Any:
@@ -39,8 +41,9 @@ def _institution(request: HttpRequest) -> Any:
 
 def _filtered(request: HttpRequest, qs):
     g = request.GET
-    for key, field in [("level", "level"), ("severity", "severity"), ("state", "state"),
-                       ("unit", "assigned_unit_id"), ("point", "qc_point__code")]:
+    for key, field in [("level", "level"), ("severity", "severity"), ("state", "state"), ("kind", "kind"),
+                       ("unit", "assigned_unit_id"), ("point", "qc_point__code"),
+                       ("escalation", "escalation_level")]:
         if g.get(key):
             qs = qs.filter(**{field: g[key]})
     return qs
@@ -50,6 +53,7 @@ def _filter_context(request: HttpRequest) -> dict[str, Any]:
     from zhengai.org.models import Unit
 
     return {"levels": Level.choices, "severities": Severity.choices, "states": WarningState.choices,
+            "kinds": WarningKind.choices, "escalations": ESCALATIONS,
             "units": Unit.objects.restrict(request.user).filter(institution=_institution(request), active=True),
             "params": request.GET}
 
@@ -91,12 +95,16 @@ def _export(qs) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = "预警"
-    sheet.append(["质控点代码", "质控点", "层面", "对象", "期间", "级别", "状态", "测量值", "责任部门", "发出时间"])
+    sheet.append(["类型", "质控点代码", "预警事项", "层面", "对象", "期间", "级别", "状态", "测量值", "完成时限",
+                  "督办级别", "责任部门", "发出时间"])
     for w in qs.select_related("measurement"):
-        sheet.append([w.qc_point.code, w.qc_point.name, w.get_level_display(), str(w.entity), str(w.period),
-                      w.get_severity_display(), w.get_state_display(),
+        # A task warning has no QC point: its title says what it is about.
+        sheet.append([w.get_kind_display(), w.qc_point.code if w.qc_point_id else "",
+                      w.qc_point.name if w.qc_point_id else w.title, w.get_level_display(), str(w.entity),
+                      str(w.period), w.get_severity_display(), w.get_state_display(),
                       float(w.measurement.value) if w.measurement and w.measurement.value is not None else None,
-                      str(w.assigned_unit or ""), w.raised_at.strftime("%Y-%m-%d %H:%M")])
+                      w.due.isoformat() if w.due else "", services.ESCALATION_LABELS.get(w.escalation_level, "未督办"),
+                      str(w.assigned_unit or ""), timezone.localtime(w.raised_at).strftime("%Y-%m-%d %H:%M")])
     buffer = io.BytesIO()
     book.save(buffer)
     return xlsx_response(buffer.getvalue(), "预警.xlsx")
@@ -121,6 +129,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/warning_detail.html", {
         "warning": warning, "measurement": measurement, "inputs": _inputs(measurement),
         "owners": warning.owners.all(), "can_change": can(request.user, warning, CHANGE),
+        "escalation": services.ESCALATION_LABELS.get(warning.escalation_level, "未督办"),
         "transitions": [(s, WarningState(s).label) for s in
                         sorted(services.TRANSITIONS.get(warning.state, set()))]})
 
@@ -175,3 +184,33 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("monitoring:notifications"))
     items = Notification.objects.restrict(request.user)[:100]
     return render(request, "monitoring/notifications.html", {"items": items})
+
+
+@login_required
+def policy(request: HttpRequest) -> HttpResponse:
+    """预警规则: the quality office sets how early countdown warnings come and how long before 督办."""
+    from django import forms
+
+    from .models import WarningPolicy
+
+    class PolicyForm(forms.ModelForm):
+        class Meta:
+            model = WarningPolicy
+            fields = ["countdown_days", "escalation_days"]
+
+    institution = _institution(request)
+    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    current = services.policy_for(institution)
+    # The form works on its own copy: the service compares the saved row with what was typed.
+    form = PolicyForm(request.POST or None, instance=WarningPolicy.objects.get(pk=current.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_update(actor=request.user, institution=institution, **form.cleaned_data)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for e in errors:
+                    form.add_error(name if name in form.fields else None, e)
+        else:
+            messages.success(request, "预警规则已保存")
+            return HttpResponseRedirect(reverse("monitoring:policy"))
+    return render(request, "monitoring/policy.html", {"form": form, "policy": current})
