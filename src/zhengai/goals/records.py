@@ -17,11 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction, Role
-from zhengai.core.permissions import CHANGE, access_for
+from zhengai.core.permissions import CHANGE, VIEW, access_for
 from zhengai.core.services import save_object
 
 from .models import Evidence, OnePagePlan, PlanTask, RecordItem, TaskRecord
@@ -81,6 +81,19 @@ def content_type_for(name: str) -> str:
 
 # ---- who may do what -----------------------------------------------------------------------------
 
+def tasks_visible(user: Any):
+    """Tasks the user may read: those the gate lets them see, and those they may change. The gate's view rule
+    on PlanTask follows the plan only, while its change rule also lets a task's owner update it — an owner
+    (a teacher owning a task in the department's plan) must be able to open the record they are to fill."""
+    seen = PlanTask.objects.restrict(user, VIEW).values("pk")
+    changed = PlanTask.objects.restrict(user, CHANGE).values("pk")
+    return PlanTask.objects.filter(Q(pk__in=seen) | Q(pk__in=changed))
+
+
+def may_see(user: Any, task: PlanTask) -> bool:
+    return tasks_visible(user).filter(pk=task.pk).exists()
+
+
 def may_edit(user: Any, task: PlanTask) -> bool:
     """The task's plan editors and its owner (the gate's change on PlanTask)."""
     return PlanTask.objects.restrict(user, CHANGE).filter(pk=task.pk).exists()
@@ -91,14 +104,13 @@ def may_review(user: Any, task: PlanTask) -> bool:
     access = access_for(user)
     if access.is_superuser:
         return True
-    return access.has_role(REVIEWERS, task.institution_id) and PlanTask.objects.restrict(user).filter(
-        pk=task.pk).exists()
+    return access.has_role(REVIEWERS, task.institution_id) and may_see(user, task)
 
 
 def may_delete_evidence(user: Any, evidence: Evidence) -> bool:
     """The uploader (while they still see the record) or the editors of the task's plan."""
     task = evidence.record.task
-    if evidence.uploaded_by_id == user.pk and PlanTask.objects.restrict(user).filter(pk=task.pk).exists():
+    if evidence.uploaded_by_id == user.pk and may_see(user, task):
         return True
     return OnePagePlan.objects.restrict(user, CHANGE).filter(pk=task.plan_id).exists()
 
@@ -193,15 +205,23 @@ def evidence_upload(*, actor: Any, task: PlanTask, upload: Any, item: RecordItem
                         uploaded_by=actor)
     evidence.full_clean()
     evidence.save()
-    audit.record(actor=actor, obj=evidence, action=AuditAction.CREATE)
+    audit.record(actor=actor, obj=evidence, action=AuditAction.CREATE, after=_evidence_snapshot(evidence))
     return evidence
+
+
+def _evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
+    """The audit trail's view of a file: its stored path as text (a file object is not JSON)."""
+    data = audit.snapshot(evidence)
+    data["file"] = evidence.file.name
+    return data
 
 
 @transaction.atomic
 def evidence_delete(*, actor: Any, evidence: Evidence) -> None:
     """Remove a file: by its uploader or the editors of the task's plan. The stored file goes after commit."""
     _require(may_delete_evidence(actor, evidence), "只有上传人或计划的编制人可以删除该文件")
-    audit.record(actor=actor, obj=evidence, action=AuditAction.DELETE, before=audit.snapshot(evidence), after={})
+    audit.record(actor=actor, obj=evidence, action=AuditAction.DELETE, before=_evidence_snapshot(evidence),
+                 after={})
     storage, path = evidence.file.storage, evidence.file.name
     evidence.delete()
     if path:

@@ -10,14 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from zhengai.core.middleware import institution_of
-from zhengai.core.permissions import CHANGE, VIEW, get_object_for_user
+from zhengai.core.permissions import CHANGE, VIEW
 
 from . import records
 from .forms_records import EvidenceForm, RecordForm, RecordItemForm, ReviewForm
@@ -31,10 +31,22 @@ def _institution(request: HttpRequest) -> Any:
     return institution
 
 
+def _visible(request: HttpRequest, task: PlanTask, action: str) -> None:
+    """404 unless the user reads the task (see `records.tasks_visible`), 403 unless they may write it."""
+    if not records.may_see(request.user, task) or task.institution_id != _institution(request).pk:
+        raise Http404("没有找到该对象")
+    if action == CHANGE and not records.may_edit(request.user, task):
+        raise PermissionDenied("您不能修改该任务的诊改记录")
+
+
 def _task(request: HttpRequest, pk: int, action: str = VIEW) -> PlanTask:
-    qs = (PlanTask.objects.filter(institution=_institution(request))
+    qs = (records.tasks_visible(request.user).filter(institution=_institution(request))
           .select_related("plan", "unit", "owner", "indicator__key_task"))
-    return get_object_for_user(qs, request.user, action, pk=pk)
+    task = qs.filter(pk=pk).first()
+    if task is None:
+        raise Http404("没有找到该对象")
+    _visible(request, task, action)
+    return task
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -102,8 +114,11 @@ def record_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item(request: HttpRequest, pk: int, action: str = VIEW) -> RecordItem:
-    qs = RecordItem.objects.filter(institution=_institution(request)).select_related("record__task__plan")
-    return get_object_for_user(qs, request.user, action, pk=pk)
+    item = RecordItem.objects.filter(pk=pk).select_related("record__task__plan").first()
+    if item is None:
+        raise Http404("没有找到该对象")
+    _visible(request, item.record.task, action)
+    return item
 
 
 @login_required
@@ -171,8 +186,11 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _evidence(request: HttpRequest, pk: int) -> Evidence:
-    qs = Evidence.objects.filter(institution=_institution(request)).select_related("record__task")
-    return get_object_for_user(qs, request.user, VIEW, pk=pk)
+    evidence = Evidence.objects.filter(pk=pk).select_related("record__task").first()
+    if evidence is None:
+        raise Http404("没有找到该对象")
+    _visible(request, evidence.record.task, VIEW)
+    return evidence
 
 
 @login_required
