@@ -308,3 +308,18 @@ def test_indicator_pages(college, login, task):
     # (`login` switches the one test client to the user given.)
     assert login(college.users["quality"]).post(reverse("goals:indicator_delete", args=[one.pk])).status_code == 302
     assert not Indicator.objects.exists()
+
+
+def test_forms_render_for_planners(college, task, login):
+    one, _ = keytasks.indicator_save(actor=college.users["quality"], key_task=task, level=1, data={"content": "甲"})
+    client = login(college.users["quality"])
+    for name, args, text in [("keytask_add", [], "新增2"), ("keytask_edit", [task.pk], "分管领导"),
+                             ("indicator_add", [task.pk], "指标类别"), ("indicator_edit", [one.pk], "工作内容"),
+                             ("keytask_import", [], "上传并导入")]:
+        response = client.get(reverse(f"goals:{name}", args=args))
+        assert response.status_code == 200 and text in response.content.decode(), name
+    # A level-3 form asks for the department head, a level-2 one does not.
+    two, _ = keytasks.indicator_save(actor=college.users["quality"], key_task=task, level=2, parent=one,
+                                     data={"content": "乙"})
+    page = client.get(f"{reverse('goals:indicator_add', args=[task.pk])}?parent={two.pk}").content.decode()
+    assert "部门负责人" in page and "指标类别" not in page

@@ -202,3 +202,17 @@ def test_download_scope_and_delete(college, other, task, mech_teacher, login):
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert login(college.users["head"]).post(url("evidence_delete", evidence.pk)).status_code == 302
     assert not Evidence.objects.exists() and not storage.exists(stored)
+
+
+def test_item_edit_page_keeps_what_was_typed(college, task, login):
+    record = records.record_ensure(actor=college.users["teacher"], task=task)
+    records.record_item_save(actor=college.users["teacher"], record=record, data={"content": "一"})
+    second, _ = records.record_item_save(actor=college.users["teacher"], record=record, data={"content": "二"})
+    assert second.number == 2
+    client = login(college.users["teacher"])
+    assert client.get(url("record_item_edit", second.pk)).status_code == 200
+    response = client.post(url("record_item_edit", second.pk), {"number": 1, "content": "改写的内容",
+                                                                "result_state": "met"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "序号1已被使用" in page and "改写的内容" in page

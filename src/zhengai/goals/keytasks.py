@@ -142,14 +142,26 @@ def indicator_delete(*, actor: Any, indicator: Indicator) -> None:
     indicator.delete()
 
 
-def indicator_tree(key_task: KeyTask) -> list[tuple[Indicator, list[tuple[Indicator, list[Indicator]]]]]:
-    """The key task's indicators as [(level 1, [(level 2, [level 3…])…])…], in their order, from one query."""
-    rows = list(key_task.indicators.select_related("unit", "head").order_by("level", "order", "pk"))
+def indicator_tree(key_task: KeyTask, indicators: list[Indicator] | None = None
+                   ) -> list[tuple[Indicator, list[tuple[Indicator, list[Indicator]]]]]:
+    """The key task's indicators as [(level 1, [(level 2, [level 3…])…])…], in their order, from one query
+    (or from `indicators` already read for a page of tasks)."""
+    if indicators is None:
+        indicators = list(key_task.indicators.select_related("unit", "head").order_by("level", "order", "pk"))
     children: dict[int | None, list[Indicator]] = {}
-    for ind in rows:
+    for ind in indicators:
         children.setdefault(ind.parent_id, []).append(ind)
     return [(one, [(two, children.get(two.pk, [])) for two in children.get(one.pk, [])])
             for one in children.get(None, [])]
+
+
+def indicator_trees(tasks: list[KeyTask]) -> list[tuple[KeyTask, list]]:
+    """Trees for a page of key tasks from one query over all their indicators."""
+    by_task: dict[int, list[Indicator]] = {t.pk: [] for t in tasks}
+    for ind in (Indicator.objects.filter(key_task__in=tasks).select_related("unit", "head")
+                .order_by("level", "order", "pk")):
+        by_task[ind.key_task_id].append(ind)
+    return [(t, indicator_tree(t, by_task[t.pk])) for t in tasks]
 
 
 def person_name(user: Any, name: str) -> str:

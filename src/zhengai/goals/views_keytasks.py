@@ -71,7 +71,7 @@ def keytask_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     tasks = keytasks.key_tasks_for(request.user, institution, year)
     page = Paginator(tasks, 20).get_page(request.GET.get("page"))
-    rows = [(task, keytasks.indicator_tree(task)) for task in page.object_list]
+    rows = keytasks.indicator_trees(list(page.object_list))
     return render(request, "goals/keytask_list.html", {
         "year": year, "years": keytasks.key_task_years(request.user, institution), "page": page, "rows": rows,
         "may_plan": _has(request, PLANNERS), "may_import": _has(request, IMPORTERS),
