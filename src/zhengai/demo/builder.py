@@ -35,6 +35,7 @@ from zhengai.org.models import (
 )
 
 from . import catalogue as cat
+from .goals import build_goal_chain
 from .statedata import build_state_data
 
 DEMO_CODE = "14999"
@@ -106,6 +107,7 @@ class DemoBuilder:
         self.step("采用诊改框架", self.adopt_framework)
         # State data, the QC-point library, measurements and warnings (demo/statedata.py).
         build_state_data(self)
+        self.step("目标链", lambda: build_goal_chain(self))
         return self.inst
 
     def build_units(self) -> None:
