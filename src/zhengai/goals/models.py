@@ -366,11 +366,10 @@ class PlanTask(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        """Those who see the plan see its tasks; besides the plan's editors, a task's owner may update it."""
+        """Those who see the plan see its tasks; besides, a task's owner sees and updates it (a teacher may own
+        a task of the department's plan without seeing the rest of that plan)."""
         q = _through_plan(OnePagePlan, "plan", access, action)
-        if action != VIEW:
-            q |= access.institution_q("institution", VIEW) & Q(owner_id=access.user.pk)
-        return q
+        return q | (access.institution_q("institution", VIEW) & Q(owner_id=access.user.pk))
 
 
 class Cost(InstitutionOwned):
