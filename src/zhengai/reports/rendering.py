@@ -1,0 +1,162 @@
+"""Output of a self-diagnosis report: Word (.docx) from the built-in template or the college's own (docxtpl),
+an HTML page, and PDF rendered from that page (WeasyPrint, Chinese in Noto Sans CJK SC, A4 portrait)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from . import rules
+from .choices import ReportKind
+from .models import Report, ReportRow, WordTemplate
+
+BUILTIN_TEMPLATE = Path(__file__).resolve().parent / "builtin" / "self_diagnosis.docx"
+COLUMNS = ["诊断项目", "诊断要素", "自我诊断意见", "改进措施", "改进效果"]
+ENTITY_LABELS = {ReportKind.SCHOOL: "学校名称", ReportKind.COLLEGE: "部门名称", ReportKind.DEPARTMENT: "部门名称",
+                 ReportKind.MAJOR: "专业名称", ReportKind.COURSE: "课程名称", ReportKind.TEACHER: "教师姓名"}
+BLANK_NAME = "＿＿＿＿＿＿"
+BLANK_DATE = "＿＿＿＿年＿＿月＿＿日"
+NOT_FILLED = "／"
+# The names a college's own template may use (shown on the upload page).
+CONTEXT_HELP = [
+    ("title", "报告标题"), ("entity_label", "“学校名称”“部门名称”等"),
+    ("entity_name", "学校、部门、专业、课程或教师名称"),
+    ("period", "学年"), ("overview_heading", "概述标题后的字数说明"), ("overview", "自我诊改工作概述"),
+    ("columns", "表头五列"), ("rows", "表格各行：row.project、row.element、row.opinion、row.achievements、"
+                                   "row.problems、row.measures、row.effects、row.applicable"),
+    ("signatures", "签字：s.label、s.name、s.date"), ("notes", "填写要求"), ("version", "版本"), ("state", "状态"),
+]
+
+
+def _date(value) -> str:
+    if not value:
+        return BLANK_DATE
+    d = timezone.localtime(value).date() if hasattr(value, "hour") else value
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _name(user) -> str:
+    return (getattr(user, "display_name", "") or str(user)) if user else BLANK_NAME
+
+
+def signatures(report: Report) -> list[dict[str, str]]:
+    """Seed 004 附件2 has the president sign the school report; seed 003 附件4 the reporter and the head."""
+    if report.kind == ReportKind.SCHOOL:
+        return [{"label": "校长（签字）", "name": _name(report.president), "date": _date(report.president_signed_at)}]
+    return [{"label": "报告人（签字）", "name": _name(report.reporter), "date": _date(report.reported_at)},
+            {"label": "部门负责人（签字）", "name": _name(report.head), "date": _date(report.head_signed_at)}]
+
+
+def columns(report: Report) -> list[str]:
+    template = (report.framework.extra or {}).get("report_template") or {} if report.framework_id else {}
+    if report.kind == ReportKind.SCHOOL:
+        found = template.get("columns") if template.get("projects") else None
+        return list(found) if found and len(found) == 5 else COLUMNS[:4] + ["改进成效"]
+    return COLUMNS
+
+
+def notes(report: Report, limits: rules.Limits) -> list[str]:
+    return ["1. 报告内容必须真实、准确。",
+            "2. 自我诊断意见需阐明目标达成程度、主要成绩、存在问题、原因分析；存在问题与原因分析"
+            f"{'篇幅不少于 1/2' if limits.share_max is None else '应占一半左右篇幅'}。",
+            "3. 改进效果指实施改进措施之后已经显现的实际效果，不是预测或估计成效；措施尚未实施的，请加说明。",
+            "4. 字数要求：" + "；".join(limits.describe()[:-1]) + "。"]
+
+
+def context(report: Report, rows: list[ReportRow] | None = None, *, listing: bool = False) -> dict[str, Any]:
+    """What every output shows. `listing` wraps multi-line texts for docxtpl (line breaks kept in Word)."""
+    from docxtpl import Listing
+
+    from .services import limits_of
+
+    rows = list(report.rows.all()) if rows is None else rows
+    wrap = Listing if listing else (lambda s: s)
+    limits = limits_of(report)
+    out_rows, last = [], None
+    for r in rows:
+        filled = r.applicable
+        out_rows.append({
+            "project": r.project_label if r.project_label != last else "", "element": r.element_label,
+            "opinion": wrap(r.opinion if filled else NOT_FILLED), "achievements": wrap(r.achievements),
+            "problems": wrap(r.problems), "measures": wrap(r.measures if filled else NOT_FILLED),
+            "effects": wrap(r.effects if filled else NOT_FILLED), "applicable": filled,
+            "project_first": r.project_label != last})
+        last = r.project_label
+    entity = report.entity
+    return {"title": report.title, "entity_label": ENTITY_LABELS[report.kind],
+            "entity_name": getattr(entity, "name", str(entity)), "period": report.period.name,
+            "overview_heading": f"（{limits.overview} 字以内）" if limits.overview else "",
+            "overview": wrap(report.overview), "columns": columns(report), "rows": out_rows,
+            "signatures": signatures(report), "notes": notes(report, limits), "version": report.version,
+            "state": report.get_state_display()}
+
+
+def active_template(institution: Any, kind: str) -> WordTemplate | None:
+    return (WordTemplate.objects.filter(institution=institution, kind=kind, active=True)
+            .order_by("-uploaded_at", "-pk").first())
+
+
+def _render(template_source: Any, ctx: dict[str, Any]) -> bytes:
+    from docxtpl import DocxTemplate
+
+    doc = DocxTemplate(template_source)
+    doc.render(ctx, autoescape=True)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def render_docx(report: Report, rows: list[ReportRow] | None = None) -> bytes:
+    """The report as Word: the institution's active template of this kind, else the built-in one."""
+    custom = active_template(report.institution, report.kind)
+    ctx = context(report, rows, listing=True)
+    if custom is not None:
+        with custom.file.open("rb") as f:
+            return _render(io.BytesIO(f.read()), ctx)
+    return _render(str(BUILTIN_TEMPLATE), ctx)
+
+
+def sample_context() -> dict[str, Any]:
+    """Data to try an uploaded template with before accepting it."""
+    from docxtpl import Listing
+
+    row = {"project": "1 体系总体构架", "element": "1.1 质量保证理念", "opinion": Listing("目标达成……\n存在问题……"),
+           "achievements": Listing("目标达成……"), "problems": Listing("存在问题……"), "measures": Listing("改进措施……"),
+           "effects": Listing("措施尚未实施。"), "applicable": True, "project_first": True}
+    return {"title": "内部质量保证体系自我诊改报告（样例）", "entity_label": "学校名称", "entity_name": "样例学院",
+            "period": "2025-2026学年", "overview_heading": "（500 字以内）", "overview": Listing("概述……"),
+            "columns": COLUMNS, "rows": [row, {**row, "project": "", "project_first": False}],
+            "signatures": [{"label": "校长（签字）", "name": BLANK_NAME, "date": BLANK_DATE}],
+            "notes": ["1. 报告内容必须真实、准确。"], "version": 1, "state": "编写中"}
+
+
+def check_template(data: bytes) -> None:
+    """Refuse a file that is not a Word document or that does not render with sample data."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if "word/document.xml" not in z.namelist():
+                raise ValidationError("文件不是 Word 文档（.docx）")
+    except zipfile.BadZipFile as exc:
+        raise ValidationError("文件不是 Word 文档（.docx）") from exc
+    try:
+        out = _render(io.BytesIO(data), sample_context())
+    except Exception as exc:  # any template error (syntax, unknown tag) means the template is unusable
+        raise ValidationError(f"模板无法用样例数据生成报告：{exc}") from exc
+    if not out:
+        raise ValidationError("模板生成的报告为空")
+
+
+def render_html(report: Report, rows: list[ReportRow] | None = None, *, standalone: bool = True) -> str:
+    return render_to_string("reports/report_print.html", {**context(report, rows), "standalone": standalone})
+
+
+def render_pdf(report: Report, rows: list[ReportRow] | None = None) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_html(report, rows)).write_pdf()
