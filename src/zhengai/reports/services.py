@@ -310,3 +310,37 @@ def report_new_version(*, actor: Any, report: Report) -> Report:
         for r in report.rows.all()])
     audit.record(actor=actor, obj=copy, action=AuditAction.CREATE, note=f"由第 {report.version} 版生成新版本")
     return copy
+
+
+@transaction.atomic
+def template_upload(*, actor: Any, institution: Institution, kind: str, name: str, data: bytes) -> Any:
+    """The quality office's own Word template for a kind of report: accepted only when it renders with sample
+    data; it replaces the kind's active template (the old one is kept, inactive)."""
+    from django.core.files.base import ContentFile
+
+    from zhengai.core.permissions import require_role
+
+    from .models import WordTemplate
+    from .rendering import check_template
+
+    require_role(actor, {Role.QUALITY_OFFICE}, institution.pk)
+    if kind not in ReportKind.values:
+        raise ValidationError("未知的报告类型")
+    check_template(data)
+    for old in WordTemplate.objects.filter(institution=institution, kind=kind, active=True):
+        save_object(actor=actor, obj=old, data={"active": False}, note="被新模板替换")
+    template = WordTemplate(institution=institution, kind=kind, name=name[:200], uploaded_by=actor, active=True)
+    template.file.save(f"{kind}.docx", ContentFile(data), save=False)
+    template.save()
+    audit.record(actor=actor, obj=template, action=AuditAction.CREATE, note="上传报告模板")
+    return template
+
+
+@transaction.atomic
+def template_deactivate(*, actor: Any, template: Any) -> Any:
+    """Stop using a college template: the built-in one is used again."""
+    from zhengai.core.permissions import require_role
+
+    require_role(actor, {Role.QUALITY_OFFICE}, template.institution_id)
+    save_object(actor=actor, obj=template, data={"active": False}, note="停用报告模板")
+    return template
