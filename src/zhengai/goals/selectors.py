@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from zhengai.core.permissions import CHANGE
 from zhengai.monitoring.models import Measurement
 
 from .models import Goal, ObservationPoint, OnePagePlan, Plan, PlanTask, YearTarget
@@ -302,9 +303,14 @@ def onepage_sheet(plan: OnePagePlan) -> dict[str, Any]:
             "unit": onepage_unit(plan)}
 
 
-def visible_tasks(user: Any, plan: OnePagePlan) -> QuerySet:
-    return PlanTask.objects.restrict(user).filter(plan=plan)
+def my_tasks(user: Any, institution: Any) -> QuerySet:
+    """Open tasks the user owns, in any plan (an owner may not see the whole plan their task sits in)."""
+    from .choices import OPEN_TASK_STATES
+
+    return (PlanTask.objects.restrict(user, CHANGE).filter(institution=institution, owner_id=user.pk,
+                                                           state__in=OPEN_TASK_STATES)
+            .select_related("plan").order_by("due", "plan", "number"))
 
 
 __all__ = ["ERRORS", "ERROR_RATE_LIMIT", "error_report", "goal_progress", "onepage_errors", "onepage_sheet",
-           "onepages_for", "plan_goals", "plan_tree", "plans_for", "point_actual", "task_errors"]
+           "my_tasks", "onepages_for", "plan_goals", "plan_tree", "plans_for", "point_actual", "task_errors"]

@@ -230,7 +230,8 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def onepage_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.onepages_for(request.user, _institution(request)).annotate(task_count=Count("tasks"))
+    qs = (selectors.onepages_for(request.user, _institution(request)).annotate(task_count=Count("tasks"))
+          .order_by("-year", "level", "entity_key", "pk"))
     g = request.GET
     year = _year(g.get("year"))
     if year:
@@ -242,7 +243,8 @@ def onepage_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.onepage_search(qs, g.get("q", ""))
     return render(request, "goals/onepage_list.html", {
         "page": _page(request, qs), "levels": OnePageLevel.choices, "statuses": PlanStatus.choices,
-        "params": g, "can_add": _may_plan(request)})
+        "params": g, "can_add": _may_plan(request),
+        "my_tasks": selectors.my_tasks(request.user, _institution(request))[:50]})
 
 
 @login_required
@@ -363,8 +365,12 @@ def _part_delete(model: type) -> Callable[[HttpRequest, int], HttpResponse]:
 def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """A task's monthly progress: its owner or the plan's editors report a month; everyone who sees it reads the
     history."""
-    task = _get(request, PlanTask, pk)
+    # A task's owner may report on it even when the plan it sits in is not theirs to see (a teacher owning a task
+    # of the unit's plan): the tasks they may change are looked up first, then the tasks they may see.
+    task = (PlanTask.objects.restrict(request.user, CHANGE).filter(institution=_institution(request), pk=pk)
+            .select_related("plan").first() or _get(request, PlanTask, pk))
     may_report = can(request.user, task, CHANGE)
+    plan_visible = can(request.user, task.plan, VIEW)
     form = ProgressForm(_data(request), initial={"month": datetime.date.today().month, "progress": task.progress})
     if request.method == "POST":
         if not may_report:
@@ -378,9 +384,10 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, f"已填报 {d['month']} 月进度")
-                return HttpResponseRedirect(reverse("goals:onepage_detail", args=[task.plan_id]))
+                back = "goals:onepage_detail" if plan_visible else "goals:onepage_task_progress"
+                return HttpResponseRedirect(reverse(back, args=[task.plan_id if plan_visible else task.pk]))
     return render(request, "goals/onepage_progress.html", {
-        "task": task, "plan": task.plan, "form": form, "may_report": may_report,
+        "task": task, "plan": task.plan, "form": form, "may_report": may_report, "plan_visible": plan_visible,
         "updates": task.updates.select_related("reported_by").order_by("-year", "-month")})
 
 
