@@ -220,8 +220,8 @@ KEY_TASKS = [
      [("建设校级精品在线开放课程", "D05", d(12, 15), [
          ("信息工程学院建成校级精品在线开放课程2门", "X01", d(10, 31), "late", 60),
          ("完成在线课程平台运行与数据对接", "D11", d(9, 30), "done", 100)]),
-      ("推行新型活页式、工作手册式教材", "D05", d(11, 30), [
-          ("立项建设新形态教材5部", "D05", d(11, 30), "track", 0)])]),
+      ("推行新型活页式、工作手册式教材", "D05", d(12, 15), [
+          ("立项建设新形态教材5部", "D05", d(12, 15), "track", 0)])]),
     ("加强“双师型”教师队伍建设", ("ZX02", 0), TaskSource.PLAN, "D08", d(12, 31),
      "落实专任教师企业实践制度，完善“双师型”教师认定与培养机制。",
      "“双师型”教师占专任教师比例提高2个百分点。",
@@ -229,8 +229,8 @@ KEY_TASKS = [
      [("提高“双师型”教师占比", "D08", d(12, 31), [
          ("组织专任教师暑期企业实践不少于30天", "D08", d(9, 15), "done", 100),
          ("信息工程学院“双师型”教师占比达到75%", "X01", d(12, 20), "track", 0)]),
-      ("新进教师职业发展规划全覆盖", "D08", d(11, 30), [
-          ("指导新进教师完成三年职业发展规划", "D08", d(11, 30), "track", 0)])]),
+      ("新进教师职业发展规划全覆盖", "D08", d(12, 10), [
+          ("指导新进教师完成三年职业发展规划", "D08", d(12, 10), "track", 0)])]),
     ("完善内部质量保证体系，常态化开展诊断与改进", ("ZX07", 0), TaskSource.PLAN, "D03", d(12, 31),
      "按照“8”字形质量改进螺旋，五个层面常态化开展自我诊改，运用平台监测预警。",
      "一页纸工作计划覆盖率100%，完成中期检查和校内复核。",
@@ -308,11 +308,11 @@ ROUTINE = {
             ("组织期末考试与成绩管理", "B", d(6, 1), d(12, 31), "track", 0, 1, True),
             # Deliberately without an owner (error-rate report).
             ("修订教学管理制度汇编", "C", d(3, 1), d(10, 31), "done", 100, 0, False)],
-    "D06": [("国家助学金评审与发放", "A", d(9, 1), d(11, 30), "track", 0, 0, True),
+    "D06": [("国家助学金评审与发放", "A", d(9, 1), d(12, 10), "track", 0, 0, True),
             ("学生日常行为规范教育月活动", "C", d(9, 1), d(9, 30), "done", 100, 0, True)],
     "D07": [("2026年招生录取与新生报到", "A", d(6, 1), d(9, 30), "done", 100, 0, True),
             ("毕业生就业数据月报", "B", d(1, 5), d(12, 31), "track", 0, 0, True)],
-    "D08": [("完成年度专业技术职务评审", "A", d(9, 1), d(11, 30), "track", 0, 0, True),
+    "D08": [("完成年度专业技术职务评审", "A", d(9, 1), d(12, 10), "track", 0, 0, True),
             ("教职工年度考核", "B", d(12, 1), d(12, 31), "future", 0, 0, True)],
     "D10": [("完成年度固定资产清查", "B", d(10, 1), d(12, 15), "track", 0, 0, True),
             ("实训设备维修维护", "C", d(3, 1), d(7, 31), "done", 100, 0, True)],
@@ -522,6 +522,8 @@ class GoalChainBuilder:
                 # The student's plan: targets for the student's own three (past) years; its typed certificate
                 # point deliberately lacks the second year's actual (a target without a measure).
                 for n, (year, target) in enumerate(zip(years, spec.targets, strict=True)):
+                    if spec.qc and year != BASELINE:
+                        continue    # the demo measured the student only in the current year
                     actual = None if spec.qc or n == 1 else Decimal(min(n, 1))
                     targets.append(YearTarget(institution=self.inst, point=point, year=year,
                                               target=Decimal(target), actual=actual))
