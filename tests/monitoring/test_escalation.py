@@ -82,12 +82,26 @@ def test_acknowledged_warnings_do_not_escalate(college):
     assert w.escalation_level == 0
 
 
-def test_an_office_without_a_head_escalates_to_its_parent_units_head(college):
+def test_an_office_without_a_head_escalates_to_its_parent_units_head(college, login):
+    """A school-level item assigned to an office with no head of its own: before 督办 the college's head does
+    not have it among their warnings; after it they do, and at level 2 so does the quality office."""
     c = college
-    w = raise_warning(college, unit_key="it_office", subject=c.units["it_office"])
+    office = c.units["it_office"]
+    w, _ = services.subject_warning_raise(
+        institution=c.institution, kind="task_countdown", subject=office, title="任务“教研室年度总结”",
+        severity="normal", period=ensure_academic_year(2024), level="school", entity_key="school",
+        assigned_unit=office, owners=[c.users["teacher"]])
+    Warning.objects.filter(pk=w.pk).update(raised_at=T0)
+    head, quality = c.users["head"], c.users["quality"]
+    assert w not in my_warnings(head, c.institution) and w not in my_warnings(quality, c.institution)
     services.warnings_escalate(institution=c.institution, now=T0 + 5 * DAY)
     w.refresh_from_db()
-    assert w.escalation_level == 1 and c.users["head"] in w.owners.all()
+    assert w.escalation_level == 1 and head in w.owners.all()
+    assert w in my_warnings(head, c.institution) and w not in my_warnings(quality, c.institution)
+    inbox = login(head).get(reverse("monitoring:my_warnings")).content.decode()
+    assert "教研室年度总结" in inbox and "督办1级" in inbox
+    services.warnings_escalate(institution=c.institution, now=T0 + 10 * DAY)
+    assert w in my_warnings(quality, c.institution)
 
 
 def test_the_policy_delay_is_used(college, other):
