@@ -416,3 +416,40 @@ def test_the_outsider_gets_404(college, other, point, year, login):
     assert client.get(reverse("diagnosis:improvement_detail", args=[i.pk])).status_code == 404
     assert client.get(reverse("diagnosis:improvement_add") + f"?warning={i.warning_id}").status_code == 404
     assert "每周走访合作企业" not in client.get(reverse("diagnosis:improvement_list")).content.decode()
+
+
+def test_with_the_real_recompute(college, year):
+    """Monitoring's recompute stores the measurement and syncs warnings; then it sends `measurements_recorded`
+    (sent here by hand until the recompute sends it): a fail escalates, a later pass verifies a new measure."""
+    from zhengai.monitoring.services import recompute
+    from zhengai.standards.services import library_load
+    from zhengai.statedata import models as sd
+
+    c = college
+    library_load(c.institution)
+    soft = c.majors["soft"]
+    sd.Certificate.objects.create(institution=c.institution, period=year, major=soft, graduates=40, primary=10,
+                                  intermediate=20)   # 75 %: 预警
+    recompute(institution=c.institution, period=year, qc_points=["M13"])
+    w = Warning.objects.get(qc_point__code="M13", major=soft)
+    leader = c.users["major_leader"]
+    first = svc.improvement_create(actor=leader, warning=w, measure="组织考证辅导", owner=leader,
+                                   deadline=datetime.date(2026, 6, 30))
+    svc.improvement_start(actor=leader, improvement=first, started_on=timezone.localdate())
+    sd.Certificate.objects.filter(major=soft).update(primary=5, intermediate=5)   # 25 %: 不达标
+    recompute(institution=c.institution, period=year, qc_points=["M13"])
+    recorded(c, w.qc_point, year, soft)
+    first.refresh_from_db()
+    w.refresh_from_db()
+    assert first.state == "ineffective" and w.state == "open" and w.escalation_level == 1
+    assert w.severity == "serious"
+    second = svc.improvement_create(actor=leader, warning=w, measure="考证纳入课程", owner=leader,
+                                    deadline=datetime.date(2026, 6, 30))
+    svc.improvement_start(actor=leader, improvement=second, started_on=timezone.localdate())
+    sd.Certificate.objects.filter(major=soft).update(primary=10, intermediate=30)   # 100 %
+    recompute(institution=c.institution, period=year, qc_points=["M13"])
+    recorded(c, w.qc_point, year, soft)
+    second.refresh_from_db()
+    w.refresh_from_db()
+    assert second.state == "effective" and second.effect.startswith("复测值 100%（达标）")
+    assert w.state == "resolved" and w.note.count("解除") == 1
