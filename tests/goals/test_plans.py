@@ -136,3 +136,37 @@ def test_quality_office_creates_a_plan_and_goal_through_the_pages(college, login
     assert "信息学院子规划" not in client.get(reverse("goals:plan_list"), {"year": 2030}).content.decode()
     detail = client.get(reverse("goals:plan_detail", args=[sub.pk])).content.decode()
     assert "学院目标" in detail and "总目标" in detail
+
+
+def test_every_form_page_opens_and_a_measured_point_takes_no_typed_actual(college, master, login):
+    c = college
+    q = c.users["quality"]
+    goal = services.goal_save(actor=q, plan=master, data={"title": "总目标"})
+    s_qc = QCPoint.objects.create(institution=c.institution, code="S91", name="学校点", level="school", formula="a")
+    client = login(q)
+    response = client.post(reverse("goals:plan_point_add", args=[goal.pk]),
+                           {"name": "就业率", "qc_point": s_qc.pk, "higher_is_better": "on", "order": 0})
+    assert response.status_code == 302
+    point = goal.points.get()
+    form = client.get(reverse("goals:plan_target_add", args=[point.pk])).content.decode()
+    assert 'name="target"' in form and 'name="actual"' not in form
+    assert client.post(reverse("goals:plan_target_add", args=[point.pk]),
+                       {"year": 2023, "target": "95", "actual": "99"}).status_code == 302
+    target = point.targets.get()
+    assert target.actual is None
+    for name, pk in [("goals:plan_edit", master.pk), ("goals:plan_goal_edit", goal.pk),
+                     ("goals:plan_point_edit", point.pk), ("goals:plan_target_edit", target.pk)]:
+        assert client.get(reverse(name, args=[pk])).status_code == 200, name
+    onepage = services.onepage_create(actor=q, institution=c.institution, level="unit", entity=c.units["it"],
+                                      year=2025)
+    task = services.plan_task_save(actor=q, onepage=onepage, data={"title": "任务"})
+    cost = services.cost_save(actor=q, onepage=onepage, data={"budget_line": "培训经费", "amount": 1})
+    objective = services.objective_save(actor=q, onepage=onepage, data={"text": "目标"})
+    for name, pk in [("goals:onepage_task_add", onepage.pk), ("goals:onepage_task_edit", task.pk),
+                     ("goals:onepage_cost_edit", cost.pk), ("goals:onepage_objective_edit", objective.pk),
+                     ("goals:onepage_cost_add", onepage.pk), ("goals:onepage_task_progress", task.pk)]:
+        assert client.get(reverse(name, args=[pk])).status_code == 200, name
+    assert client.get(reverse("goals:onepage_add")).status_code == 200
+    assert client.get(reverse("goals:plan_add")).status_code == 200
+    assert client.post(reverse("goals:onepage_task_delete", args=[task.pk])).status_code == 302
+    assert not onepage.tasks.exists()
