@@ -246,9 +246,9 @@ def schedule_update(*, actor: Any, template: ScheduleTemplate, active: bool, fre
 
 # ---- scheduling ------------------------------------------------------------------------------------------
 
-def period_for(frequency: str, today: datetime.date) -> Period:
+def period_for(frequency: str, today: datetime.date, year: Period | None = None) -> Period:
     """The period of a frequency that contains `today` (a three-yearly cycle runs in an academic year)."""
-    year = ensure_academic_year(academic_year_of(today))
+    year = year or ensure_academic_year(academic_year_of(today))
     if frequency == Frequency.MONTH:
         return Period.objects.get(kind=PeriodKind.MONTH, code=f"{today.year}-{today.month:02d}")
     if frequency == Frequency.SEMESTER:
@@ -321,8 +321,12 @@ def cycles_open_due(*, institution: Any, today: datetime.date, actor: Any = None
         return {}
     first = _ensure_stages(institution, actor)
     result: dict[str, int] = {}
+    year = ensure_academic_year(academic_year_of(today))
+    periods: dict[str, Period] = {}
     for template in templates:
-        period = period_for(template.frequency, today)
+        if template.frequency not in periods:
+            periods[template.frequency] = period_for(template.frequency, today, year)
+        period = periods[template.frequency]
         entities = entities_of(institution, template.level)
         existing = set(Cycle.objects.filter(institution=institution, period=period, kind=template.kind,
                                             level=template.level).values_list("entity_key", flat=True))
