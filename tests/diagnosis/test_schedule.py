@@ -33,7 +33,7 @@ def test_defaults_follow_seed_003_and_install_once(scheduled):
     templates = ScheduleTemplate.objects.filter(institution=c.institution)
     assert services.schedule_install_defaults(actor=None, institution=c.institution) == 0
     assert templates.count() == len(services.DEFAULT_TEMPLATES)
-    assert all("种子文件003" in t.basis for t in templates)
+    assert all("武软工职督〔2018〕1号" in t.basis for t in templates)
     rhythm = set(templates.values_list("level", "kind", "frequency"))
     assert ("student", "comprehensive", "semester") in rhythm
     assert not templates.filter(level="student", frequency="month").exists()

@@ -42,7 +42,7 @@ from .models import (
     Stage,
 )
 
-SEED003 = "种子文件003（内部质量保证体系建设方案）§四（二）"
+SEED003 = "《武汉软件工程职业学院内部质量保证体系诊断与改进工作实施方案》（武软工职督〔2018〕1号）四（二）"
 
 # Seed 003 §四(二)'s rhythm per level: (level, kind, frequency, name, basis). The unique key of a template is
 # (level, kind, frequency), so where the seed names two diagnoses of the same kind, frequency and level they are

@@ -58,7 +58,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     """螺旋步骤与周期: every member may read how the institution runs its loop; the quality office edits it."""
     institution = _institution(request)
     stages = list(selectors.stages_of(institution))
-    templates = list(selectors.templates_of(institution))
+    # School first, down to the student: the order of the levels, not of their codes.
+    rank = {v: n for n, v in enumerate(Level.values)}
+    templates = sorted(selectors.templates_of(institution), key=lambda t: (rank.get(t.level, 99), t.kind))
     bound: dict[str, Any] = {}
     if request.method == "POST":
         require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
@@ -112,7 +114,7 @@ def _settings_post(request: HttpRequest, institution: Any) -> tuple[bool, dict[s
             services.stage_move(actor=user, stage=stage, up=action == "stage_up")
         elif action == "schedule_defaults":
             created = services.schedule_install_defaults(actor=user, institution=institution)
-            messages.success(request, f"已按种子文件003的诊断周期新建 {created} 个周期模板" if created
+            messages.success(request, f"已按默认诊断周期新建 {created} 个周期模板" if created
                              else "默认周期模板都已存在，没有新建")
         elif action == "schedule_update":
             template = get_object_for_user(ScheduleTemplate.objects.filter(institution=institution), user, CHANGE,

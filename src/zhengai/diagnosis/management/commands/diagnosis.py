@@ -23,7 +23,7 @@ class Command(BaseCommand):
         schedule = sub.add_parser("schedule", help="开启到期的诊改周期")
         schedule.add_argument("--date", help="按哪一天计算（YYYY-MM-DD），默认今天")
         schedule.add_argument("--institution", help="院校代码；不给则全部院校")
-        defaults = sub.add_parser("defaults", help="设置十步螺旋（如尚未设置）和种子文件003的默认周期模板")
+        defaults = sub.add_parser("defaults", help="设置十步螺旋（如尚未设置）和默认诊断周期模板")
         defaults.add_argument("--institution", help="院校代码；不给则全部院校")
 
     def _institutions(self, code: str | None):
