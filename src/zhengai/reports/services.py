@@ -158,7 +158,7 @@ def report_save(*, actor: Any, report: Report, overview: str, rows: list[dict[st
 
     Refused when the report is signed or waiting for signatures, and when a hard length rule is broken (the
     error names the element and the count; nothing is saved). Returns the warnings that do not block."""
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    given, report = report, _locked(report)
     _require_draft(report)
     _require_change(actor, report)
     existing = list(report.rows.all())
@@ -179,6 +179,7 @@ def report_save(*, actor: Any, report: Report, overview: str, rows: list[dict[st
             data["applicable"] = bool(t["applicable"])
         save_object(actor=actor, obj=row, data=data, note="编写自我诊改报告")
     save_object(actor=actor, obj=report, data={"overview": (overview or "").strip()}, note="编写自我诊改报告")
+    given.refresh_from_db()
     return problems
 
 
@@ -224,7 +225,7 @@ def _locked(report: Report) -> Report:
 def report_submit(*, actor: Any, report: Report) -> list[rules.Problem]:
     """The reporter signs (报告人签字): every rule is checked; a hard limit — now including a department's
     2 000—3 000 字 — blocks, the share of problems and causes is only flagged. Returns those warnings."""
-    report = _locked(report)
+    given, report = report, _locked(report)
     _require_draft(report)
     _require_change(actor, report)
     problems = rules.check(text_of(report), submitting=True)
@@ -232,6 +233,7 @@ def report_submit(*, actor: Any, report: Report) -> list[rules.Problem]:
         raise ReportInvalid(rules.errors(problems))
     save_object(actor=actor, obj=report, data={"state": ReportState.SUBMITTED, "reporter": actor,
                                                "reported_at": timezone.now()}, note="报告人签字")
+    given.refresh_from_db()
     return problems
 
 
@@ -239,7 +241,7 @@ def report_submit(*, actor: Any, report: Report) -> list[rules.Problem]:
 def report_sign_head(*, actor: Any, report: Report) -> Report:
     """The head signs (部门负责人签字). A school report then waits for the president; any other is signed and
     frozen."""
-    report = _locked(report)
+    given, report = report, _locked(report)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError("报告人签字后，负责人才能签字")
     if not may_sign_head(actor, report):
@@ -247,13 +249,14 @@ def report_sign_head(*, actor: Any, report: Report) -> Report:
     state = ReportState.HEAD_SIGNED if report.kind == ReportKind.SCHOOL else ReportState.SIGNED
     save_object(actor=actor, obj=report, data={"state": state, "head": actor, "head_signed_at": timezone.now()},
                 note="负责人签字")
-    return report
+    given.refresh_from_db()
+    return given
 
 
 @transaction.atomic
 def report_sign_president(*, actor: Any, report: Report) -> Report:
     """The president (a school leader) signs the school report, which freezes it (seed 004 附件2: 校长签字)."""
-    report = _locked(report)
+    given, report = report, _locked(report)
     if report.kind != ReportKind.SCHOOL:
         raise ValidationError("只有学校自我诊改报告需要校长签字")
     if report.state != ReportState.HEAD_SIGNED:
@@ -262,14 +265,15 @@ def report_sign_president(*, actor: Any, report: Report) -> Report:
         raise PermissionDenied("只有校领导可以以校长身份签字")
     save_object(actor=actor, obj=report, data={"state": ReportState.SIGNED, "president": actor,
                                                "president_signed_at": timezone.now()}, note="校长签字")
-    return report
+    given.refresh_from_db()
+    return given
 
 
 @transaction.atomic
 def report_return(*, actor: Any, report: Report, reason: str) -> Report:
     """The head sends a submitted report back to draft (the president one waiting for them), with a reason;
     the signatures given so far are withdrawn (the audit trail keeps them)."""
-    report = _locked(report)
+    given, report = report, _locked(report)
     reason = (reason or "").strip()
     if report.state == ReportState.SUBMITTED:
         allowed = may_sign_head(actor, report)
@@ -283,7 +287,8 @@ def report_return(*, actor: Any, report: Report, reason: str) -> Report:
         raise ValidationError("请填写退回原因")
     save_object(actor=actor, obj=report, data={"state": ReportState.DRAFT, "reporter": None, "reported_at": None,
                                                "head": None, "head_signed_at": None}, note=f"退回：{reason}"[:200])
-    return report
+    given.refresh_from_db()
+    return given
 
 
 @transaction.atomic
@@ -328,12 +333,26 @@ def template_upload(*, actor: Any, institution: Institution, kind: str, name: st
         raise ValidationError("未知的报告类型")
     check_template(data)
     for old in WordTemplate.objects.filter(institution=institution, kind=kind, active=True):
-        save_object(actor=actor, obj=old, data={"active": False}, note="被新模板替换")
+        _template_active(actor, old, False, "被新模板替换")
     template = WordTemplate(institution=institution, kind=kind, name=name[:200], uploaded_by=actor, active=True)
     template.file.save(f"{kind}.docx", ContentFile(data), save=False)
     template.save()
-    audit.record(actor=actor, obj=template, action=AuditAction.CREATE, note="上传报告模板")
+    audit.record(actor=actor, obj=template, action=AuditAction.CREATE, after=_template_view(template),
+                 note="上传报告模板")
     return template
+
+
+def _template_view(template: Any) -> dict[str, Any]:
+    # The audit trail's snapshot cannot hold a stored file: name it by its path instead.
+    return {"kind": template.kind, "name": template.name, "file": template.file.name, "active": template.active}
+
+
+def _template_active(actor: Any, template: Any, active: bool, note: str) -> None:
+    before = _template_view(template)
+    template.active = active
+    template.save(update_fields=["active"])
+    audit.record(actor=actor, obj=template, action=AuditAction.UPDATE, before=before,
+                 after=_template_view(template), note=note)
 
 
 @transaction.atomic
@@ -342,5 +361,5 @@ def template_deactivate(*, actor: Any, template: Any) -> Any:
     from zhengai.core.permissions import require_role
 
     require_role(actor, {Role.QUALITY_OFFICE}, template.institution_id)
-    save_object(actor=actor, obj=template, data={"active": False}, note="停用报告模板")
+    _template_active(actor, template, False, "停用报告模板")
     return template

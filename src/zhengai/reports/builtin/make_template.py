@@ -39,6 +39,13 @@ def _font(style_or_run, size: float | None = None, bold: bool | None = None) -> 
         rpr.append(fonts)
     for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
         fonts.set(qn(attr), EAST_ASIA if attr == "w:eastAsia" else LATIN)
+    # Simplified Chinese text: a renderer that lacks 宋体 then falls back to a simplified-Chinese font.
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def _para(doc, text: str, *, size: float = 12, bold: bool = False, center: bool = False):
