@@ -29,6 +29,7 @@ from . import formula as fl
 from . import measures
 from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningState
 from .models import ENTITY_FIELDS, Measurement, Notification, Warning, WarningPolicy, entity_key
+from .signals import measurements_recorded
 from .status import evaluate
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,12 @@ def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dic
                                           entity_key__in=[o.entity_key for o in objs])
                .values_list("entity_key", "pk"))
     raised, resolved = _sync_warnings(point, institution, year, rows, ids)
+    keys = [o.entity_key for o in objs]
+    if keys:
+        # After the warnings are in step, so that the apps above (improvements verified by data) read their
+        # current state; on commit, so that their failure can never roll the measurements back.
+        transaction.on_commit(lambda: measurements_recorded.send(
+            sender=Measurement, institution=institution, period=year, qc_point=point, entity_keys=keys))
     return {"entities": len(rows), "raised": raised, "resolved": resolved}
 
 
