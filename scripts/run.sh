@@ -15,10 +15,11 @@ zhengai demo --if-empty -v 0
 zhengai db_worker --interval 2 >"$ZHENGAI_DATA/worker.log" 2>&1 &
 WORKER=$!
 # Once an hour, `zhengai goals sweep`: task countdown/overdue warnings, 督办 of warnings left unhandled, the
-# calendar's reminders. It is idempotent, so a restart that runs it again early does no harm.
+# calendar's reminders; and `zhengai diagnosis schedule`: the diagnosis cycles that have fallen due. Both are
+# idempotent, so a restart that runs them again early does no harm.
 # The loop sleeps in the background and waits, so the kill on exit ends the loop and its sleep at once.
 ( trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
-  while true; do zhengai goals sweep; sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
+  while true; do zhengai goals sweep; zhengai diagnosis schedule; sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
 SWEEPER=$!
 trap 'kill $WORKER $SWEEPER 2>/dev/null || true' EXIT INT TERM
 
