@@ -109,3 +109,12 @@ def test_as_text_reads_dicts():
                             "rows": [{"element_label": "1.1 质量保证理念", "measures": "措" * 201}]})
     assert [p.message for p in check(report)] == ["自我诊改工作概述 501 字，超过 500 字",
                                                   "“1.1 质量保证理念”的改进措施 201 字，超过 200 字"]
+
+
+def test_an_over_long_report_names_its_longest_opinion_and_the_count():
+    rows = [RowText(label="1.1 专业定位", achievements="成" * 1000, problems="问" * 1500),
+            RowText(label="1.2 实训条件", achievements="好" * 600, problems="差" * 0)]
+    problems = check(ReportText(kind="major", overview="", rows=rows))
+    total = [p for p in problems if p.field == "total"]
+    assert len(total) == 1 and total[0].severity == rules.ERROR
+    assert str(total[0]) == "报告全文 3100 字，超过 3000 字，其中“1.1 专业定位”的自我诊断意见最长，2500 字"

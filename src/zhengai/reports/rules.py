@@ -194,8 +194,14 @@ def check(report: ReportText | Any, *, submitting: bool = False) -> list[Problem
     total = total_chars(report)
     if limits.total_max and total > limits.total_max:
         hard = submitting or not limits.total_max_on_submit_only
-        found.append(Problem(f"报告全文 {total} 字，超过 {limits.total_max} 字", ERROR if hard else WARNING, "",
-                             "total", total, limits.total_max))
+        # Name the longest opinion too: the author has to know where to cut, not only that the whole is long.
+        longest = max((r for r in report.rows if r.applicable),
+                      key=lambda r: count_chars(r.achievements) + count_chars(r.problems), default=None)
+        where = ""
+        if longest is not None and (n_long := count_chars(longest.achievements) + count_chars(longest.problems)):
+            where = f"，其中“{longest.label}”的自我诊断意见最长，{n_long} 字"
+        found.append(Problem(f"报告全文 {total} 字，超过 {limits.total_max} 字{where}", ERROR if hard else WARNING,
+                             longest.label if where and longest else "", "total", total, limits.total_max))
     if limits.total_min and total < limits.total_min:
         found.append(Problem(f"报告全文 {total} 字，少于 {limits.total_min} 字",
                              ERROR if submitting else WARNING, "", "total", total, limits.total_min))
