@@ -170,6 +170,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ZHENGAI_IMPORT_MAX_BYTES = int(os.environ.get("ZHENGAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 # Files with more data rows than this import in the background, with a progress page.
 ZHENGAI_IMPORT_INLINE_ROWS = int(os.environ.get("ZHENGAI_IMPORT_INLINE_ROWS", "1000"))
+# Largest evidence file (支撑材料) a task record accepts, in MB.
+ZHENGAI_EVIDENCE_MAX_MB = int(os.environ.get("ZHENGAI_EVIDENCE_MAX_MB", "20"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
