@@ -185,7 +185,9 @@ def scores(institution: Any, year: int, scheme: PerformanceScheme) -> list[Score
         if s.score != previous:
             rank, previous = i, s.score
         s.rank = rank
-    return ranked + [s for s in result if s.score is None]
+    # Units with nothing to assess at all (no task, no measurement, no warning — sections, teaching offices)
+    # would only lengthen the list; the ones with some data but no task due stay, marked unscored.
+    return ranked + [s for s in result if s.score is None and (s.tasks or s.measured or s.warnings)]
 
 
 def visible_scores(user: Any, institution: Any, year: int, scheme: PerformanceScheme) -> list[Score]:
