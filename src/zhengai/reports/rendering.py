@@ -73,11 +73,10 @@ def context(report: Report, rows: list[ReportRow] | None = None, *, listing: boo
     """What every output shows. `listing` wraps multi-line texts for docxtpl (line breaks kept in Word)."""
     from docxtpl import Listing
 
-    from .services import limits_of
 
     rows = list(report.rows.all()) if rows is None else rows
     wrap = Listing if listing else (lambda s: s)
-    limits = limits_of(report)
+    limits = rules.limits_of(report)
     out_rows, last = [], None
     for r in rows:
         filled = r.applicable

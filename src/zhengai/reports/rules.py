@@ -208,6 +208,13 @@ def check(report: ReportText | Any, *, submitting: bool = False) -> list[Problem
     return found
 
 
+def limits_of(report: Any) -> Limits:
+    """The limits of a saved report: its kind's, with the institution's overrides kept in its framework's
+    `extra["report_limits"][kind]`."""
+    overrides = ((getattr(report.framework, "extra", None) or {}).get("report_limits") or {}).get(report.kind)
+    return limits_for(report.kind, overrides)
+
+
 def errors(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
 

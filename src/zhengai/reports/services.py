@@ -27,6 +27,7 @@ from . import rules
 from .choices import ReportKind, ReportState
 from .evidence import ENTITY_FIELD, KIND_LEVEL, build_rows, key_of
 from .models import Report, ReportRow
+from .rendering import check_template
 
 TEXT_FIELDS = ("achievements", "problems", "measures", "effects")
 ENTITY_MODELS = {ReportKind.COLLEGE: Unit, ReportKind.DEPARTMENT: Unit, ReportKind.MAJOR: Major,
@@ -79,11 +80,6 @@ def adopted(institution: Institution):
     if adoption is None:
         raise ValidationError("本院校还没有采用诊断项目表：请质管办先在“诊断项目表”中采用一张表。")
     return adoption.framework
-
-
-def limits_of(report: Any) -> rules.Limits:
-    overrides = ((getattr(report.framework, "extra", None) or {}).get("report_limits") or {}).get(report.kind)
-    return rules.limits_for(report.kind, overrides)
 
 
 def draft_report(*, kind: str, entity: Any, year: int) -> tuple[Report, list[ReportRow]]:
@@ -147,7 +143,7 @@ def text_of(report: Report, overview: str | None = None, rows: list[dict[str, An
             label=row.element_label, applicable=bool(t.get("applicable", row.applicable)),
             **{f: (t[f] if f in t else getattr(row, f)) or "" for f in TEXT_FIELDS}))
     return rules.ReportText(kind=report.kind, overview=report.overview if overview is None else overview,
-                            rows=texts, limits=limits_of(report))
+                            rows=texts, limits=rules.limits_of(report))
 
 
 @transaction.atomic
@@ -326,7 +322,6 @@ def template_upload(*, actor: Any, institution: Institution, kind: str, name: st
     from zhengai.core.permissions import require_role
 
     from .models import WordTemplate
-    from .rendering import check_template
 
     require_role(actor, {Role.QUALITY_OFFICE}, institution.pk)
     if kind not in ReportKind.values:

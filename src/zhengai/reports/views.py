@@ -127,7 +127,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("reports:report_detail", args=[pk]) + "#table")
     else:
         problems = rules.check(services.text_of(report, existing=rows))
-    limits = services.limits_of(report)
+    limits = rules.limits_of(report)
     by_label: dict[str, list[rules.Problem]] = {}
     for p in problems:
         by_label.setdefault(p.label, []).append(p)
