@@ -36,6 +36,7 @@ from zhengai.org.models import (
 
 from . import catalogue as cat
 from .goals import build_goal_chain
+from .spiral import build_spiral, finish_goal_chain
 from .statedata import build_state_data
 
 DEMO_CODE = "14999"
@@ -108,6 +109,8 @@ class DemoBuilder:
         # State data, the QC-point library, measurements and warnings (demo/statedata.py).
         build_state_data(self)
         self.step("目标链", lambda: build_goal_chain(self))
+        self.step("预警扫描与工作日历", lambda: finish_goal_chain(self))
+        self.step("诊改螺旋与报告", lambda: build_spiral(self))
         return self.inst
 
     def build_units(self) -> None:
