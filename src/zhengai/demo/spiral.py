@@ -85,6 +85,7 @@ from zhengai.reports.services import (
     report_submit,
 )
 from zhengai.standards.choices import Level, Operator
+from zhengai.standards.models import QCPoint
 
 from .goals import DEMO_TODAY
 from .statedata import YEARS
@@ -266,12 +267,23 @@ class SpiralBuilder:
         self.element_of: dict[int, Element] = {}
         by_pk = {e.pk: e for e in self.elements}
         order = {e.pk: i for i, e in enumerate(self.elements)}
-        from zhengai.standards.models import QCPoint
-
         links = (QCPoint.points.through.objects.filter(qcpoint__institution=inst, point__element_id__in=list(by_pk))
                  .values_list("qcpoint_id", "point__element_id"))
         for qc_id, element_id in sorted(links, key=lambda x: (x[0], order[x[1]])):
             self.element_of.setdefault(qc_id, by_pk[element_id])
+        # A QC point the table links to no element (生均图书, …) is filed under the element that holds most of its
+        # level's points, so its finding and improvement still have a report row to be written in.
+        counts: dict[tuple[str, int], int] = {}
+        for qc_id, level in QCPoint.objects.filter(institution=inst).values_list("pk", "level"):
+            if qc_id in self.element_of:
+                k = (level, self.element_of[qc_id].pk)
+                counts[k] = counts.get(k, 0) + 1
+        self.level_element = {}
+        for (level, element_id), _count in sorted(counts.items(), key=lambda kv: (-kv[1], order[kv[0][1]])):
+            self.level_element.setdefault(level, by_pk[element_id])
+
+    def element_for(self, point: Any) -> Element | None:
+        return self.element_of.get(point.pk) or self.level_element.get(point.level)
 
     # -- 2025-2026: stages, schedule, the year's cycles ---------------------------------------------------
     def open_year(self) -> None:
@@ -391,7 +403,7 @@ class SpiralBuilder:
         for point, m in run.flagged:
             side = "高于" if point.operator in (Operator.LE, Operator.LT) else "低于"
             findings.append(finding_add(
-                actor=run.actor, cycle=cycle, element=self.element_of.get(point.pk), qc_point=point,
+                actor=run.actor, cycle=cycle, element=self.element_for(point), qc_point=point,
                 text=f"{point.name}为{_n(m.value)}{point.unit}，{side}标准值{_n(point.standard)}{point.unit}"
                      f"（{m.get_status_display()}）",
                 cause=CAUSES.get(point.code, "相关工作责任落实不到位，过程监测和跟踪督促不够。")))
@@ -401,7 +413,7 @@ class SpiralBuilder:
             if passing:
                 m = min(passing, key=lambda x: (gap(x.qc_point, x), x.qc_point.code))
                 findings.append(finding_add(
-                    actor=run.actor, cycle=cycle, element=self.element_of.get(m.qc_point_id), qc_point=m.qc_point,
+                    actor=run.actor, cycle=cycle, element=self.element_for(m.qc_point), qc_point=m.qc_point,
                     text=f"{m.qc_point.name}为{_n(m.value)}{m.qc_point.unit}，虽达标但接近预警线",
                     cause="相关工作缺少常态化跟踪，指标波动时未能及时发现。"))
         if run.level == Level.MAJOR:
@@ -558,6 +570,7 @@ class SpiralBuilder:
         for row in applicable:
             texts = row_texts(row, report.kind, budget)
             typed.append({"id": row.pk, **texts})
+        self.place_verified(report, {r.pk: r for r in applicable}, typed, budget)
         overview = overview_text(report, self)
         problems = rules.check(rules.ReportText(kind=report.kind, overview=overview, rows=[
             rules.RowText(label=r.element_label, applicable=True, **{k: t[k] for k in
@@ -570,6 +583,27 @@ class SpiralBuilder:
                 t["measures"] = t["measures"][:60]
                 t["effects"] = t["effects"][:60]
         report_save(actor=actor, report=report, overview=overview, rows=typed)
+
+
+    def place_verified(self, report: Any, rows: dict[int, Any], typed: list[dict[str, Any]],
+                       budget: int | None) -> None:
+        """The evidence files an improvement with a QC point under the rows holding that point; one about a point
+        the table links to no element would be in no row. Its measure and verified effect go to the row of the
+        element its finding was filed under, so every effect the data verified is in the report."""
+        written = " ".join(t["effects"] for t in typed)
+        by_element = {rows[t["id"]].element_id: t for t in typed}
+        limit = min(200, budget // 5) if budget else 200
+        for i in (Improvement.objects.filter(institution=self.inst, entity_key=report.entity_key,
+                                             state="effective", cycle__period__start__gte=self.year.start,
+                                             cycle__period__end__lte=self.year.end)
+                  .order_by("qc_point__code", "measure")):
+            t = by_element.get(i.element_id)
+            if i.effect in written or t is None:
+                continue
+            generic = t["effects"].startswith("相关措施正在实施")
+            t["effects"] = _clip(i.effect if generic else f"{i.effect}{t['effects']}", limit)
+            if t["measures"].startswith("细化"):
+                t["measures"] = _clip(i.measure + "。", limit)
 
 
 def _clip(text: str, limit: int) -> str:
