@@ -18,7 +18,10 @@ from zhengai.monitoring.models import Warning
 
 @pytest.fixture
 def year(db):
-    return ensure_academic_year(2024)
+    # The academic year under way: an effect must come from data of a period that had not ended when the
+    # measure began (measures here start today).
+    today = timezone.localdate()
+    return ensure_academic_year(today.year if today.month >= 9 else today.year - 1)
 
 
 @pytest.fixture
@@ -152,3 +155,18 @@ def test_only_who_may_change_the_improvement_records_its_effect(college, point, 
     with pytest.raises(PermissionDenied):
         svc.improvement_record_effect(actor=college.users["teacher"], improvement=improvement, effect="回升",
                                       measurement=later)
+
+
+def test_data_of_a_year_that_ended_before_the_measure_began_is_no_effect(college, point, year, improvement):
+    """Recomputed today, last year's data still tells nothing of a measure that began this year — neither as a
+    cited effect nor when the recompute reports it."""
+    old_year = ensure_academic_year(year.start.year - 2)
+    old = measure(college, point, old_year, college.majors["soft"], "95", version=3)
+    assert old.computed_at >= timezone.now() - datetime.timedelta(minutes=1)
+    with pytest.raises(ValidationError, match="之前已结束"):
+        record(college, improvement, effect="就业率回升到95%", measurement=old)
+    assert old not in svc.effect_candidates(college.users["major_leader"], improvement)
+    svc.on_measurements_recorded(sender=None, institution=college.institution, period=old_year, qc_point=point,
+                                 entity_keys=[old.entity_key])
+    improvement.refresh_from_db()
+    assert improvement.state == "in_progress" and improvement.effect_measurement is None

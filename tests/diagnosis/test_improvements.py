@@ -79,7 +79,10 @@ def started(c, point, year, entity, owner, *, warning=None):
 
 @pytest.fixture
 def year(db):
-    return ensure_academic_year(2024)
+    # The academic year under way: an effect must come from data of a period that had not ended when the
+    # measure began (measures here start today).
+    today = timezone.localdate()
+    return ensure_academic_year(today.year if today.month >= 9 else today.year - 1)
 
 
 @pytest.fixture

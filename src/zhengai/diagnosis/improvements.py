@@ -256,6 +256,10 @@ def improvement_record_effect(*, actor: Any, improvement: Improvement, effect: s
         day = timezone.localdate(measurement.computed_at).isoformat()
         raise ValidationError({"measurement": f"所引用的测量结果计算于{day}，早于措施开始实施日期"
                                               f"（{improvement.started_on.isoformat()}），不能作为改进效果"})
+    if measurement.period.end < improvement.started_on:
+        # Recomputed today or not, the data of a period that ended before the measure began cannot show its effect.
+        raise ValidationError({"measurement": f"所引用的测量结果属于{measurement.period}，该期间在措施开始实施"
+                                              f"（{improvement.started_on.isoformat()}）之前已结束，不能作为改进效果"})
     if measurement.status not in (Status.PASS, Status.WARNING, Status.FAIL):
         raise ValidationError({"measurement": "所引用的测量结果无数据，不能作为改进效果"})
     _settle([(improvement, measurement)], actor=actor, texts={improvement.pk: text})
@@ -286,6 +290,8 @@ def on_measurements_recorded(sender: Any, institution: Any, period: Period, qc_p
             newest[m.entity_key].append(m)
         pairs = []
         for improvement in improvements:
+            if period.end < improvement.started_on:
+                continue  # a recompute of a year that ended before the measure began says nothing of its effect
             start = _day_start(improvement.started_on)
             found = next((m for m in newest[improvement.entity_key] if m.computed_at >= start), None)
             if found is not None:
@@ -500,7 +506,8 @@ def measurement_history(user: Any, improvement: Improvement) -> list[tuple[Measu
                                                     qc_point_id=improvement.qc_point_id,
                                                     entity_key=improvement.entity_key)
           .select_related("period", "qc_point").order_by("period__start", "version", "computed_at"))
-    return [(m, start is not None and m.computed_at >= start) for m in qs]
+    return [(m, start is not None and m.computed_at >= start and m.period.end >= improvement.started_on)
+            for m in qs]
 
 
 def effect_candidates(user: Any, improvement: Improvement) -> QuerySet[Measurement]:
@@ -510,7 +517,7 @@ def effect_candidates(user: Any, improvement: Improvement) -> QuerySet[Measureme
         return Measurement.objects.none()
     qs = Measurement.objects.restrict(user).filter(
         institution_id=improvement.institution_id, entity_key=improvement.entity_key,
-        computed_at__gte=_day_start(improvement.started_on),
+        computed_at__gte=_day_start(improvement.started_on), period__end__gte=improvement.started_on,
         status__in=[Status.PASS, Status.WARNING, Status.FAIL])
     if improvement.qc_point_id:
         qs = qs.filter(qc_point_id=improvement.qc_point_id)

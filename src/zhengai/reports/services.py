@@ -49,9 +49,10 @@ class ReportInvalid(ValidationError):
 
 
 def default_due(year: int) -> datetime.date:
-    """30 November of the academic year's autumn: seed 001 §九 (建设与实施进程表) schedules the school's, the
-    majors' and courses', the teachers' and the students' quality reports "每年 11 月"."""
-    return datetime.date(year, 11, 30)
+    """30 November after the academic year `year`–`year+1` ends: seed 001 §九 (建设与实施进程表) schedules the
+    school's, the majors' and courses', the teachers' and the students' quality reports "每年 11 月", and the
+    report on a year can only be written once the year is over."""
+    return datetime.date(year + 1, 11, 30)
 
 
 def institution_of_entity(kind: str, entity: Any) -> Institution:
