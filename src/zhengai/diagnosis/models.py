@@ -301,7 +301,7 @@ class Improvement(PlanScoped):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        q = super().access_q(access, action)
-        if action != VIEW:
-            q |= access.institution_q("institution", VIEW) & Q(owner_id=access.user.pk)
-        return q
+        """Those who see the entity see its improvements; besides, the person put in charge sees and updates
+        the improvements they own (the quality office may name someone outside the entity's line)."""
+        return super().access_q(access, action) | (access.institution_q("institution", VIEW)
+                                                   & Q(owner_id=access.user.pk))
