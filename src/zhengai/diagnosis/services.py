@@ -186,7 +186,7 @@ def stages_reorder(*, actor: Any, institution: Any, stage_ids: Iterable[int]) ->
     """Put the institution's stages in the given order (every stage, each once). An open cycle's next stage is
     always the first one it has not passed, so reordering never skips or repeats a step."""
     _require_quality_office(actor, institution)
-    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(institution=institution)}
+    stages = {s.pk: s for s in Stage.objects.select_for_update(of=("self",)).filter(institution=institution)}
     ids = [int(i) for i in stage_ids]
     if sorted(ids) != sorted(stages):
         _fail("调整顺序时须列出全部步骤，且每个步骤只出现一次")
@@ -356,7 +356,7 @@ def cycles_open_due(*, institution: Any, today: datetime.date, actor: Any = None
 # ---- running a cycle -------------------------------------------------------------------------------------
 
 def _locked(cycle: Cycle) -> Cycle:
-    return Cycle.objects.select_for_update().select_related("period", "stage", "institution").get(pk=cycle.pk)
+    return Cycle.objects.select_for_update(of=("self",)).select_related("period", "stage", "institution").get(pk=cycle.pk)
 
 
 @transaction.atomic
@@ -437,7 +437,7 @@ def cycle_carry_forward(*, actor: Any, cycle: Cycle) -> list[Goal]:
     cycle = _locked(cycle)
     if cycle.state != CycleState.CLOSED:
         _fail("诊改周期完成后才能把未见效的改进措施转入下一周期目标")
-    candidates = list(carry_candidates(cycle).select_for_update())
+    candidates = list(carry_candidates(cycle).select_for_update(of=("self",)))
     if not candidates:
         return []
     next_year = selectors.academic_year(cycle.period).start.year + 1

@@ -432,7 +432,7 @@ def subject_warning_raise(*, institution: Any, kind: str, subject: Any, title: s
     fields = {"title": title[:300], "url": url[:300], "due": due, "severity": severity, "period": period,
               "level": level, "entity_key": entity_key, "assigned_unit": assigned_unit,
               **{f"{f}_id": None for f in ENTITY_FIELDS.values()}, **(entity or {})}
-    existing = (Warning.objects.select_for_update().filter(_subject_q(subject), kind=kind, state__in=OPEN_STATES)
+    existing = (Warning.objects.select_for_update(of=("self",)).filter(_subject_q(subject), kind=kind, state__in=OPEN_STATES)
                 .first())
     if existing is not None:
         before = audit.snapshot(existing)
@@ -469,7 +469,7 @@ def subject_warnings_settle(*, subject: Any = None, subject_type: Any = None, su
     if kinds is not None:
         qs = qs.filter(kind__in=list(kinds))
     count = 0
-    for warning in qs.select_for_update():
+    for warning in qs.select_for_update(of=("self",)):
         before = audit.snapshot(warning)
         warning.state = state
         if state == WarningState.CLOSED:

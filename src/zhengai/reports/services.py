@@ -215,7 +215,7 @@ def may_sign_president(user: Any, report: Report) -> bool:
 
 
 def _locked(report: Report) -> Report:
-    return Report.objects.select_for_update().get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
 
 
 @transaction.atomic

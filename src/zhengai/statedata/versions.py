@@ -98,7 +98,7 @@ def period_freeze(*, actor: Any, institution: Any, period: Period, note: str = "
     """Freeze the period's open version (version 1 if there is none yet): snapshot every table."""
     if period.kind not in FREEZABLE_KINDS:
         raise ValidationError("只能冻结学年或自然年的数据")
-    list(DataVersion.objects.select_for_update().filter(institution=institution, period=period))
+    list(DataVersion.objects.select_for_update(of=("self",)).filter(institution=institution, period=period))
     version = latest(institution, period)
     if version is not None and version.frozen:
         raise ValidationError(f"{version}已冻结，此后没有新的导入，无需再次冻结")
