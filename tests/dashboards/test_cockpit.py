@@ -115,3 +115,21 @@ def test_major_leader_sees_the_majors_courses_but_not_other_majors(measured, log
     assert set(seen.filter(level="major").values_list("major__code", flat=True)) == {"510201"}
     head = Measurement.objects.restrict(measured.users["head"], "view").filter(level="student")
     assert set(head.values_list("student__code", flat=True)) <= {"S001"}
+
+
+def test_a_portrait_leads_to_the_entitys_plans_and_hides_personal_plans_from_others(college, login):
+    from zhengai.goals.models import OnePagePlan, Plan
+
+    inst, soft, t1 = college.institution, college.majors["soft"], college.teachers["t1"]
+    Plan.objects.create(institution=inst, kind="major", name="软件技术专业建设规划", start_year=2026, end_year=2030,
+                        level="major", entity_key=f"major:{soft.pk}", major=soft)
+    OnePagePlan.objects.create(institution=inst, year=2026, name="软件技术专业2026年一页纸计划", level="major",
+                               entity_key=f"major:{soft.pk}", major=soft)
+    Plan.objects.create(institution=inst, kind="career", name="张老师职业发展规划", start_year=2026, end_year=2028,
+                        level="teacher", entity_key=f"teacher:{t1.pk}", teacher=t1)
+    html = login(college.users["major_leader"]).get(f"/entities/major/{soft.pk}/").content.decode()
+    assert "软件技术专业建设规划" in html and "软件技术专业2026年一页纸计划" in html
+    assert "张老师职业发展规划" in login(college.users["teacher"]).get(f"/entities/teacher/{t1.pk}/").content.decode()
+    # A course leader is not the teacher's planner: the career plan never shows to them.
+    html = login(college.users["course_leader"]).get(f"/entities/teacher/{t1.pk}/")
+    assert html.status_code == 404 or "张老师职业发展规划" not in html.content.decode()

@@ -14,9 +14,12 @@ from django.urls import reverse
 from zhengai.core.choices import PeriodKind
 from zhengai.core.models import Institution, Period
 from zhengai.core.permissions import VIEW
+from zhengai.diagnosis.models import Cycle
+from zhengai.goals.models import OnePagePlan, Plan
 from zhengai.monitoring.choices import Status
-from zhengai.monitoring.models import ENTITY_FIELDS, Measurement
+from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, entity_key
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
+from zhengai.reports.models import Report
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
@@ -307,3 +310,19 @@ def children(user: Any, entity: Entity, period: Period, limit: int = 60) -> dict
         extra = [{"label": str(k), "url": entity_url(Level.CLASS, k.pk)}
                  for k in Klass.objects.restrict(user, VIEW).filter(major=entity.obj, active=True).order_by("code")]
     return {"level": Level(child_level).label, "rows": rows, "classes": extra}
+
+
+def chain_links(user: Any, entity: Entity) -> dict[str, list]:
+    """What the goal chain and the spiral hold about this entity, through the gate: its plans, one-page plans,
+    diagnosis cycles and self-diagnosis reports (newest first, a few of each), so the portrait leads to them."""
+    institution = entity.obj if entity.level == Level.SCHOOL else entity.obj.institution
+    key = entity_key(entity.level, None if entity.level == Level.SCHOOL else entity.obj.pk)
+
+    def rows(model: Any, order: list[str], related: tuple[str, ...] = ()) -> list:
+        return list(model.objects.restrict(user, VIEW).filter(institution=institution, entity_key=key)
+                    .select_related(*related).order_by(*order)[:5])
+
+    return {"plans": rows(Plan, ["-start_year", "kind"]),
+            "onepages": rows(OnePagePlan, ["-year"]),
+            "cycles": rows(Cycle, ["-period__start", "kind"], ("period", "stage")),
+            "reports": rows(Report, ["-period__start", "-version"], ("period",))}

@@ -82,7 +82,8 @@ def entity(request: HttpRequest, level: str = "school", pk: int | None = None) -
         raise Http404("您还没有加入任何院校")
     ent = c.entity_for(request.user, institution, level, pk)
     period, periods = c.choose_period(request.user, institution, request.GET.get("period"))
-    context = {"entity": ent, "level_label": Level(level).label, "period": period, "periods": periods}
+    context = {"entity": ent, "level_label": Level(level).label, "period": period, "periods": periods,
+               "chain": c.chain_links(request.user, ent)}
     if period is not None:
         measurements = c.entity_measurements(request.user, ent, period)
         medians = c.peer_medians(request.user, ent, period)
