@@ -83,3 +83,27 @@ def test_inputs_trace_the_value(computed, year):
     m = Measurement.objects.get(qc_point__code="S01", entity_key="school")
     assert m.inputs == {"折合在校生数": 2400.0, "专任教师数": 2.0, "校外教师数": 1.0}
     assert m.formula and m.status == "fail"  # 960 > 22 (the warning line of ≤ 18)
+
+
+def test_each_table_is_aggregated_once_per_query_and_entities_without_rows_keep_theirs(computed, year):
+    """The measures over one table are one GROUP BY joined to the entities (not a subquery per entity and
+    measure); an entity without rows still gets its row: a count is 0, a ratio of counts no data."""
+    from zhengai.monitoring import formula as fl
+    from zhengai.monitoring.services import compute_point, entity_queryset, period_filters
+    from zhengai.org.models import Student
+    from zhengai.standards.models import QCPoint
+
+    inst = computed.institution
+    point = QCPoint.objects.get(institution=inst, code="P01")   # 出勤人次 / 应到人次 * 100
+    compiled = fl.compile_for(point.formula, point.level, period_filters(inst, year))
+    sql = str(entity_queryset(point.level, inst).annotate(value=compiled.value, **{
+        compiled.aliases[n]: e for n, e in compiled.inputs.items()}).query)
+    assert sql.count("GROUP BY") == 1 and sql.count("statedata_attendance") >= 1
+    s1 = computed.students["s1"]
+    idle = Student.objects.create(institution=inst, code="idle-1", name="无记录", major=s1.major, klass=s1.klass,
+                                  cohort=s1.cohort)
+    rows = {r["pk"]: r for r in compute_point(point, inst, period_filters(inst, year))}
+    assert rows[idle.pk]["value"] is None and rows[idle.pk]["inputs"] == {"出勤人次": 0.0, "应到人次": 0.0}
+    assert rows[s1.pk]["value"] == Decimal("50")
+    only = compute_point(point, inst, period_filters(inst, year), [idle.pk])
+    assert [r["pk"] for r in only] == [idle.pk]

@@ -8,20 +8,24 @@
 
 NAME is a measure of `measures.REGISTRY` (Chinese allowed) or, before "(", one of the functions min, max,
 abs. A hand-written tokenizer and recursive-descent parser: user text is never given to eval or Python's ast.
-`compile_for` turns the tree into Django expressions, each measure a correlated subquery aggregate, so one
-query computes the formula for every entity of a level.
+`compile_for` turns the tree into Django expressions: the measures over one table are aggregated in one
+GROUP BY per entity of the level and that derived table is joined to the entities, so one query computes the
+formula for every entity of a level and reads each table once (not once per entity and measure, which made
+a term of attendance take minutes).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import ExpressionWrapper, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models import Expression, ExpressionWrapper, F, FloatField, Q, Value
 from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Least, NullIf
+from django.db.models.sql.constants import LOUTER
 
 from . import measures
 
@@ -293,12 +297,107 @@ def evaluate_tree(node: Any, values: dict[str, Decimal | None]) -> Decimal | Non
 FLOAT = FloatField()
 
 
-def measure_subquery(measure: measures.Measure, level: str, rows_filter: Q) -> Any:
-    """One measure as a correlated subquery: its rows for the entity of the outer query, aggregated."""
-    path = measure.paths[level]
-    rows = (measure.model.objects.filter(rows_filter, measure.filter, **{path: OuterRef("pk")})
-            .order_by().values(path).annotate(v=measure.aggregate_expression()).values("v"))
-    expression: Any = Cast(Subquery(rows), FLOAT)
+class _GroupedRows:
+    """The rows of one table for one level and period basis, aggregated once per entity of the level: every
+    measure of the formula over that table is a column of one GROUP BY (its own filter inside the aggregate,
+    `COUNT(…) FILTER (WHERE …)`), so the table is read once per query, whatever the number of entities."""
+
+    def __init__(self, name: str, model: type, path: str, rows_filter: Q):
+        self.name, self.model, self.path, self.rows_filter = name, model, path, rows_filter
+        self.columns: dict[str, measures.Measure] = {}
+
+    def column(self, measure: measures.Measure) -> str:
+        for column, known in self.columns.items():
+            if known.name == measure.name:
+                return column
+        column = f"m{len(self.columns)}"
+        self.columns[column] = measure
+        return column
+
+    def queryset(self) -> Any:
+        return (self.model.objects.filter(self.rows_filter).order_by().annotate(zk=F(self.path)).values("zk")
+                .annotate(**{c: m.aggregate_expression(filtered=True) for c, m in self.columns.items()}))
+
+
+class _GroupedJoin:
+    """`LEFT OUTER JOIN (<the grouped rows>) alias ON alias.zk = entity.pk`, an entry of the outer query's
+    alias_map (the interface of django.db.models.sql.datastructures.Join that the query and its compiler use).
+    An entity without rows gets NULL, as a scalar subquery over no rows did."""
+
+    join_type = LOUTER
+    nullable = True
+    filtered_relation = None
+
+    def __init__(self, group: _GroupedRows, parent_alias: str, parent_column: str):
+        self.group = group
+        self.table_name = group.name
+        self.parent_alias = parent_alias
+        self.parent_column = parent_column
+        self.table_alias: str | None = None
+
+    @property
+    def identity(self) -> tuple:
+        return self.__class__, id(self.group), self.parent_alias, self.parent_column
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _GroupedJoin):
+            return NotImplemented
+        return self.identity == other.identity
+
+    def __hash__(self) -> int:
+        return hash(self.identity)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        sql, params = self.group.queryset().query.get_compiler(connection=connection).as_sql()
+        qn = compiler.quote_name_unless_alias
+        alias = qn(self.table_alias)
+        return (f"LEFT OUTER JOIN ({sql}) {alias} ON ({alias}.{qn('zk')} = "
+                f"{qn(self.parent_alias)}.{qn(self.parent_column)})"), list(params)
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> _GroupedJoin:
+        clone = copy.copy(self)
+        clone.parent_alias = change_map.get(self.parent_alias, self.parent_alias)
+        clone.table_alias = change_map.get(self.table_alias, self.table_alias)
+        return clone
+
+    def demote(self) -> _GroupedJoin:
+        return self      # always an outer join: an entity without rows keeps its row
+
+    def promote(self) -> _GroupedJoin:
+        return self
+
+
+class _GroupedColumn(Expression):
+    """One measure's column of a `_GroupedRows`; resolving it joins the grouped rows to the entity query
+    (once per query: every use of a measure of the same table reuses the join)."""
+
+    def __init__(self, group: _GroupedRows, column: str):
+        super().__init__(output_field=FLOAT)
+        self.group, self.column, self.alias = group, column, None
+
+    def resolve_expression(self, query: Any = None, allow_joins: bool = True, reuse: Any = None,
+                           summarize: bool = False, for_save: bool = False) -> _GroupedColumn:
+        clone = self.copy()
+        clone.alias = query.join(_GroupedJoin(self.group, query.get_initial_alias(), query.model._meta.pk.column))
+        return clone
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
+        qn = compiler.quote_name_unless_alias
+        return f"{qn(self.alias)}.{qn(self.column)}", []
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> _GroupedColumn:
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_group_by_cols(self) -> list:
+        return [self]
+
+
+def measure_column(measure: measures.Measure, group: _GroupedRows) -> Any:
+    """One measure as its column of the grouped rows of its table, cast to float; a count over no rows is 0,
+    a sum or average over no rows stays NULL."""
+    expression: Any = Cast(_GroupedColumn(group, group.column(measure)), FLOAT)
     if measure.missing == "zero":
         expression = Coalesce(expression, Value(0.0), output_field=FLOAT)
     return expression
@@ -336,6 +435,13 @@ def compile_for(text: str, level: str, filters: dict[str, Q]) -> Compiled:
     institution and the periods of the measurement."""
     tree = parse(text)
     names = check(text, level)
-    inputs = {n: measure_subquery(measures.REGISTRY[n], level, filters[measures.REGISTRY[n].basis]) for n in names}
+    groups: dict[tuple, _GroupedRows] = {}
+    inputs = {}
+    for n in names:
+        measure = measures.REGISTRY[n]
+        key = (measure.model, measure.paths[level], measure.basis)
+        if key not in groups:
+            groups[key] = _GroupedRows(f"zm{len(groups)}", measure.model, measure.paths[level], filters[measure.basis])
+        inputs[n] = measure_column(measure, groups[key])
     aliases = {n: f"in_{i}" for i, n in enumerate(names)}
     return Compiled(value=compile_tree(tree, inputs), inputs=inputs, aliases=aliases)

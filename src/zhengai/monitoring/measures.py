@@ -47,14 +47,17 @@ class Measure:
     def table(self) -> str:
         return self.model._meta.model_name
 
-    def aggregate_expression(self):
+    def aggregate_expression(self, filtered: bool = False):
+        """The aggregate over the measure's rows; `filtered`: with the measure's own filter inside it
+        (`COUNT(…) FILTER (WHERE …)`), for rows already restricted only to the institution and periods."""
         target = self.field if not isinstance(self.field, str) else F(self.field)
+        extra = {"filter": self.filter} if filtered and self.filter else {}
         if self.aggregate == "count":
-            return Count("pk")
+            return Count("pk", **extra)
         if self.aggregate == "sum":
-            return Sum(target)
+            return Sum(target, **extra)
         if self.aggregate == "avg":
-            return Avg(target)
+            return Avg(target, **extra)
         raise ValueError(self.aggregate)
 
 
