@@ -78,18 +78,22 @@ def _count(qs, by: str) -> Coalesce:
                              output_field=IntegerField()), Value(0))
 
 
-def _in_unit() -> Q:
-    """Measurements whose entity is the outer unit or lies in it (its majors, courses and teachers)."""
-    unit = OuterRef("pk")
-    return (Q(level=Level.UNIT, unit_id=unit) | Q(level=Level.MAJOR, major__unit_id=unit)
-            | Q(level=Level.COURSE, course__unit_id=unit) | Q(level=Level.TEACHER, teacher__unit_id=unit))
-
-
-def _measured_count(base, status: list[str]) -> Subquery:
-    """Measurements of the unit in `status`, counted in one correlated subquery. The entity lies in the unit
-    through different joins, so there is no unit column to group by: group by the institution, which every
-    row shares."""
-    return _count(base.filter(_in_unit(), status__in=status), "institution_id")
+def _measured_by_unit(measurements) -> dict[int, tuple[int, int]]:
+    """{unit id: (measured, passed)} over measurements whose entity is the unit or lies in it (its majors,
+    courses and teachers): one GROUP BY per level, each on the entity's own unit column. (A correlated subquery
+    per unit, with the levels OR-ed, took ten seconds on a full college.)"""
+    measured_statuses = [Status.PASS, Status.WARNING, Status.FAIL]
+    counts: dict[int, list[int]] = {}
+    for level, unit_field in ((Level.UNIT, "unit_id"), (Level.MAJOR, "major__unit_id"),
+                              (Level.COURSE, "course__unit_id"), (Level.TEACHER, "teacher__unit_id")):
+        rows = (measurements.filter(level=level, status__in=measured_statuses).order_by().values(unit_field)
+                .annotate(n=Count("pk"), p=Count("pk", filter=Q(status=Status.PASS))).values_list(unit_field, "n", "p"))
+        for unit_id, n, passed in rows:
+            if unit_id is not None:
+                total = counts.setdefault(unit_id, [0, 0])
+                total[0] += n
+                total[1] += passed
+    return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
 def _rate(part: int, whole: int) -> Decimal | None:
@@ -163,14 +167,14 @@ def scores(institution: Any, year: int, scheme: PerformanceScheme) -> list[Score
     units = (Unit.objects.filter(institution=institution, active=True).order_by("code").annotate(
         n_tasks=_count(tasks, "unit_id"),
         n_done=_count(tasks.filter(state=TaskState.DONE), "unit_id"),
-        n_measured=_measured_count(measurements, [Status.PASS, Status.WARNING, Status.FAIL]),
-        n_passed=_measured_count(measurements, [Status.PASS]),
         n_warnings=_count(warnings, "assigned_unit_id"),
         n_closed=_count(warnings.filter(state__in=[WarningState.RESOLVED, WarningState.CLOSED]),
                         "assigned_unit_id"),
     ))
+    measured = _measured_by_unit(measurements)
     result = []
     for u in units:
+        u.n_measured, u.n_passed = measured.get(u.pk, (0, 0))
         task_rate = _rate(u.n_done, u.n_tasks)
         qc_rate = _rate(u.n_passed, u.n_measured)
         # No warning raised: nothing left open, the part is fully met.
