@@ -25,7 +25,8 @@ ENTITY_CODES = ("unit__code", "major__code", "course__code", "teacher__code", "s
 
 def _fingerprint() -> list:
     """Codes, not primary keys: on PostgreSQL a rolled-back build does not give its ids back."""
-    measurements = Measurement.objects.order_by("qc_point__code", "period__code", *ENTITY_CODES)
+    # The version too: the demo's spiral records later-version measurements of the same point and entity.
+    measurements = Measurement.objects.order_by("qc_point__code", "period__code", *ENTITY_CODES, "version")
     return [
         list(Student.objects.order_by("code").values_list("code", "name", "klass__code", "status")[:200]),
         list(Teacher.objects.order_by("code").values_list("code", "name", "title", "dual_qualified")),
@@ -39,7 +40,7 @@ def _fingerprint() -> list:
              .values_list("student__code", "course__code", "lesson_date", "lesson_no", "status")[:300]),
         # A sample of the measurements: every school and major one, the first of the others.
         list(measurements.filter(level__in=["school", "major"]).values_list(
-            "qc_point__code", "period__code", "major__code", "value", "status")),
+            "qc_point__code", "period__code", "major__code", "version", "value", "status")),
         list(measurements.filter(level__in=["course", "teacher", "student"]).values_list(
             "qc_point__code", "period__code", *ENTITY_CODES, "value", "status")[:500]),
         sorted(Counter(Warning.objects.values_list("level", "severity")).items()),
