@@ -133,8 +133,8 @@ def test_a_college_of_students_is_opened_in_bulk(scheduled):
     with CaptureQueriesContext(connection) as ctx:
         services.cycles_open_due(institution=c.institution, today=D(2024, 10, 15))
     assert cycles(c, level="student").count() == 602
-    # A handful of queries per template (15 of them), not one per student.
-    assert len(ctx.captured_queries) < 15 * 8
+    # A handful of queries per template (15 of them, each with its owners' notices), not one per student.
+    assert len(ctx.captured_queries) < 15 * 9
 
 
 def test_command_schedules_for_a_date(scheduled, capsys):
@@ -159,3 +159,19 @@ def test_quality_office_opens_due_cycles_from_the_settings_page(scheduled, login
     assert response.status_code == 302 and cycles(scheduled).exists()
     assert login(scheduled.users["head"]).post(reverse("diagnosis:settings"),
                                                {"action": "schedule_run"}).status_code == 403
+
+
+def test_owners_are_told_once_when_their_cycles_open(scheduled):
+    from zhengai.monitoring.models import Notification
+
+    c = scheduled
+    services.cycles_open_due(institution=c.institution, today=D(2024, 10, 15))
+    notices = Notification.objects.filter(user=c.users["major_leader"])
+    texts = list(notices.values_list("text", flat=True))
+    assert texts and all(t.startswith("诊改周期已开启：") for t in texts)
+    # One notice per template and period, whatever the number of cycles; the school's cycles have no owner.
+    assert len(texts) == len(set(texts))
+    count = Notification.objects.count()
+    services.cycles_open_due(institution=c.institution, today=D(2024, 10, 20))
+    assert Notification.objects.count() == count
+    assert c.users["major_leader"].zhengai_notifications.filter(url__contains="/diagnosis/cycles/").exists()

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from zhengai.core import audit
@@ -22,6 +23,7 @@ from zhengai.core.permissions import CHANGE, access_for, can
 from zhengai.core.services import save_object
 from zhengai.goals.choices import PlanState
 from zhengai.goals.models import Goal, Plan
+from zhengai.monitoring.models import Notification
 from zhengai.monitoring.models import entity_key as make_key
 from zhengai.org.choices import StudentStatus, UnitKind
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
@@ -348,6 +350,13 @@ def cycles_open_due(*, institution: Any, today: datetime.date, actor: Any = None
         # that got there first is ignored by the unique constraint.
         Cycle.objects.bulk_create(cycles, batch_size=1000, ignore_conflicts=True)
         result[template.name] = len(cycles)
+        # Tell each owner once per template and period that their cycle has begun (a student gets one notice a
+        # semester; nobody gets one per cycle of a run).
+        url = reverse("diagnosis:cycle_list") + f"?period={period.code}"
+        Notification.objects.bulk_create(
+            [Notification(user_id=owner, institution=institution, url=url,
+                          text=f"诊改周期已开启：{template.name}（{period}），请按螺旋步骤推进")
+             for owner in sorted({owner for _, _, owner in due if owner})], batch_size=1000)
         audit.record(actor=actor, obj=template, action=AuditAction.CREATE, after={"opened": len(cycles)},
                      note=f"开启{period}诊改周期 {len(cycles)} 个")
     return result
@@ -356,7 +365,8 @@ def cycles_open_due(*, institution: Any, today: datetime.date, actor: Any = None
 # ---- running a cycle -------------------------------------------------------------------------------------
 
 def _locked(cycle: Cycle) -> Cycle:
-    return Cycle.objects.select_for_update(of=("self",)).select_related("period", "stage", "institution").get(pk=cycle.pk)
+    return (Cycle.objects.select_for_update(of=("self",)).select_related("period", "stage", "institution")
+            .get(pk=cycle.pk))
 
 
 @transaction.atomic

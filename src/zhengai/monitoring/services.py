@@ -432,8 +432,8 @@ def subject_warning_raise(*, institution: Any, kind: str, subject: Any, title: s
     fields = {"title": title[:300], "url": url[:300], "due": due, "severity": severity, "period": period,
               "level": level, "entity_key": entity_key, "assigned_unit": assigned_unit,
               **{f"{f}_id": None for f in ENTITY_FIELDS.values()}, **(entity or {})}
-    existing = (Warning.objects.select_for_update(of=("self",)).filter(_subject_q(subject), kind=kind, state__in=OPEN_STATES)
-                .first())
+    existing = (Warning.objects.select_for_update(of=("self",))
+                .filter(_subject_q(subject), kind=kind, state__in=OPEN_STATES).first())
     if existing is not None:
         before = audit.snapshot(existing)
         changed = [k for k, v in fields.items() if getattr(existing, k) != v]
