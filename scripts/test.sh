@@ -7,5 +7,7 @@ ensure_venv dev
 
 export ZHENGAI_DATA="${ZHENGAI_DATA:-$ROOT/var/test}"
 mkdir -p "$ZHENGAI_DATA"
+# Style and import order first: a second or two, and a failure names the file and line.
+ruff check --quiet src tests benchmarks
 echo "数据库：${DATABASE_URL:-SQLite（内置）}"
 exec python -m pytest -n "${ZHENGAI_TEST_WORKERS:-2}" -q "$@"
