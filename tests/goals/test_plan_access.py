@@ -155,3 +155,34 @@ def test_anonymous_users_are_sent_to_log_in(world, client):
     c, p, o = world
     assert client.get(reverse("goals:plan_list")).status_code == 302
     assert client.get(reverse("goals:onepage_detail", args=[o["it"].pk])).status_code == 302
+
+
+def test_goals_points_and_targets_are_deleted_by_the_plans_editors_only(world, other, login):
+    from zhengai.goals.models import Goal, KeyTask, ObservationPoint, YearTarget
+
+    c, p, _ = world
+    head, q = c.users["head"], c.users["quality"]
+    master_goal = services.goal_save(actor=q, plan=p["master"], data={"title": "办学水平显著提升"})
+    goal = services.goal_save(actor=head, plan=p["sub_it"], data={"title": "信息学院专业群建设", "parent": master_goal})
+    point = services.observation_point_save(actor=head, goal=goal, data={"name": "省级高水平专业数"})
+    target = services.year_target_save(actor=head, point=point, data={"year": 2025, "target": 2})
+    task = KeyTask.objects.create(institution=c.institution, year=2025, number=1, name="专业群建设", goal=master_goal)
+
+    def post(user, name, pk):
+        return login(user).post(reverse(name, args=[pk])).status_code
+
+    # Seen but not theirs to change: 403; not seen (a teacher, another college): 404; nothing removed.
+    assert post(c.users["steward"], "goals:plan_goal_delete", goal.pk) == 403
+    assert post(c.users["teacher"], "goals:plan_goal_delete", goal.pk) == 404
+    assert post(other.users["quality"], "goals:plan_goal_delete", goal.pk) == 404
+    assert post(head, "goals:plan_goal_delete", master_goal.pk) == 403
+    assert Goal.objects.filter(pk__in=[goal.pk, master_goal.pk]).count() == 2
+    # The editors remove a target, then a point, then a goal.
+    assert post(head, "goals:plan_target_delete", target.pk) == 302 and not YearTarget.objects.filter(pk=target.pk)
+    assert post(head, "goals:plan_point_delete", point.pk) == 302
+    assert not ObservationPoint.objects.filter(pk=point.pk).exists()
+    assert post(q, "goals:plan_goal_delete", master_goal.pk) == 302
+    # What hung from the removed goal stays, unlinked, for chain health to list.
+    goal.refresh_from_db()
+    task.refresh_from_db()
+    assert goal.parent is None and task.goal is None

@@ -347,6 +347,21 @@ def cost_save(*, actor: Any, onepage: OnePagePlan, data: dict[str, Any], cost: C
 
 
 @transaction.atomic
+@transaction.atomic
+def plan_part_delete(*, actor: Any, obj: Goal | ObservationPoint | YearTarget) -> None:
+    """Remove a goal (with its observation points and targets), an observation point (with its targets) or a
+    year's target, of a plan the actor may change. What hung from a removed goal — lower goals, key tasks,
+    one-page objectives — keeps its place with the link emptied, so chain health lists it for relinking."""
+    if isinstance(obj, Goal):
+        plan = obj.plan
+    elif isinstance(obj, ObservationPoint):
+        plan = obj.goal.plan
+    else:
+        plan = obj.point.goal.plan
+    _may_change(actor, plan)
+    _delete(actor=actor, obj=obj)
+
+
 def onepage_part_delete(*, actor: Any, obj: Objective | PlanTask | Cost) -> None:
     """Remove an objective, a task or a cost line of a plan the actor may change."""
     _may_change(actor, obj.plan)

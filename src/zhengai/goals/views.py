@@ -346,6 +346,20 @@ def cost_edit(request: HttpRequest, pk: int) -> HttpResponse:
                  title=f"编辑成本：{cost}", back=_part_back(cost))
 
 
+def _plan_part_delete(model: type, plan_of: Callable[[Any], Plan]) -> Callable[[HttpRequest, int], HttpResponse]:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        part = _get(request, model, pk)
+        plan = get_object_for_user(Plan.objects.all(), request.user, CHANGE, pk=plan_of(part).pk)
+        services.plan_part_delete(actor=request.user, obj=part)
+        messages.success(request, "已删除")
+        return HttpResponseRedirect(reverse("goals:plan_detail", args=[plan.pk]))
+
+    view.__name__ = f"{model.__name__.lower()}_delete"
+    return view
+
+
 def _part_delete(model: type) -> Callable[[HttpRequest, int], HttpResponse]:
     @login_required
     @require_POST
@@ -456,6 +470,11 @@ urlpatterns = [
     path("plans/points/<int:pk>/edit/", point_edit, name="plan_point_edit"),
     path("plans/points/<int:pk>/targets/add/", target_add, name="plan_target_add"),
     path("plans/targets/<int:pk>/edit/", target_edit, name="plan_target_edit"),
+    path("plans/goals/<int:pk>/delete/", _plan_part_delete(Goal, lambda g: g.plan), name="plan_goal_delete"),
+    path("plans/points/<int:pk>/delete/", _plan_part_delete(ObservationPoint, lambda p: p.goal.plan),
+         name="plan_point_delete"),
+    path("plans/targets/<int:pk>/delete/", _plan_part_delete(YearTarget, lambda t: t.point.goal.plan),
+         name="plan_target_delete"),
     path("onepage/", onepage_list, name="onepage_list"),
     path("onepage/add/", onepage_add, name="onepage_add"),
     path("onepage/errors/", onepage_errors, name="onepage_errors"),
