@@ -20,7 +20,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -29,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhengai.core import audit
-from zhengai.core.choices import AuditAction, Role
+from zhengai.core.choices import AuditAction
 from zhengai.core.models import Membership, Period
 from zhengai.core.permissions import CHANGE, VIEW, access_for
 from zhengai.core.services import save_object
@@ -37,7 +36,13 @@ from zhengai.frameworks.models import Adoption, Element, Point, Task
 from zhengai.goals.models import editor_q
 from zhengai.monitoring.choices import OPEN_STATES, TRANSITIONS, Status, WarningState
 from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, Notification, Warning
-from zhengai.org.models import Unit
+from zhengai.monitoring.services import (
+    ENTITY_MODELS,
+    ESCALATION_LABELS,
+    ESCALATION_TOP,
+    escalation_people,
+    warning_transition,
+)
 from zhengai.standards.choices import Level, Operator
 from zhengai.standards.models import QCPoint
 
@@ -54,8 +59,6 @@ FORECAST_WORDS = ("预计", "预期", "预测", "预估", "估计", "将会", "�
 FACTUAL_PHRASES = ("未达到预期", "达到预期", "未达预期", "超过预期", "超出预期", "好于预期", "低于预期", "争取到")
 
 NOT_CARRIED_OUT_TEXT = "措施尚未实施"
-ESCALATION_TOP = 2
-ESCALATION_LABELS = {1: "上报部门负责人", 2: "上报质管办和校领导"}
 # What the handler reads of a warning to find who answers for it (its unit) without a query per row.
 WARNING_RELATED = ("warning", "warning__qc_point", "warning__unit", "warning__major", "warning__course",
                    "warning__teacher", "warning__klass__major", "warning__student__major", "warning__institution",
@@ -168,7 +171,6 @@ def improvement_create(*, actor: Any, warning: Warning | None = None, finding: F
         "kind": kind, "measure": measure.strip(), "owner": owner, "deadline": deadline,
         "expected_effect": (expected_effect or "").strip()}, note="制定改进措施")
     if warning is not None and WarningState.IMPROVING in TRANSITIONS.get(warning.state, set()):
-        from zhengai.monitoring.services import warning_transition
 
         warning_transition(actor=actor, warning=warning, state=WarningState.IMPROVING,
                            note=f"已制定改进措施：{measure.strip()[:60]}")
@@ -364,23 +366,6 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
 
-def _unit_of(w: Warning) -> int | None:
-    """The unit that answers for a warning: assigned unit, else the unit of its entity (read through the
-    relations the queries selected, so no query here)."""
-    if w.assigned_unit_id:
-        return w.assigned_unit_id
-    if w.unit_id:
-        return w.unit_id
-    for field in ("major", "course", "teacher"):
-        if getattr(w, f"{field}_id"):
-            return getattr(w, field).unit_id
-    if w.klass_id:
-        return w.klass.major.unit_id if w.klass.major_id else None
-    if w.student_id and w.student.major_id:
-        return w.student.major.unit_id
-    return None
-
-
 def _reopen_and_escalate(failed: list[tuple[Improvement, Measurement]], *, actor: Any,
                          now: datetime.datetime) -> None:
     """The improvement did not work: its warning is open again (待处理) and escalated one level (督办) — to the
@@ -426,24 +411,9 @@ def _reopen_and_escalate(failed: list[tuple[Improvement, Measurement]], *, actor
         w.updated_at = now
         items.append((w, before, f"改进未见效，预警重新打开并督办：{ESCALATION_LABELS[w.escalation_level]}"))
     _warnings_write(items, ["state", "escalation_level", "escalated_at", "note", "updated_at"], actor=actor)
-    # Who is added at each level (督办 goes up): one query for the unit heads, one for the school's.
-    added: dict[int, set[int]] = defaultdict(set)
-    if targets:
-        unit_ids = {_unit_of(w) for w, _, _ in targets.values() if w.escalation_level == 1} - {None}
-        heads: dict[int, set[int]] = defaultdict(set)
-        if unit_ids:
-            for user_id, scope_id in Membership.objects.filter(
-                    institution_id=institution_id, role=Role.UNIT_HEAD, active=True,
-                    scope_type=ContentType.objects.get_for_model(Unit), scope_id__in=unit_ids
-            ).values_list("user_id", "scope_id"):
-                heads[scope_id].add(user_id)
-        school: set[int] = set()
-        if any(w.escalation_level >= ESCALATION_TOP for w, _, _ in targets.values()):
-            school = set(Membership.objects.filter(institution_id=institution_id, active=True,
-                                                   role__in=[Role.QUALITY_OFFICE, Role.SCHOOL_LEADER])
-                         .values_list("user_id", flat=True))
-        for w, _, _ in targets.values():
-            added[w.pk] = heads.get(_unit_of(w), set()) if w.escalation_level == 1 else set(school)
+    # Who is added at the new level (督办 goes up): the same rule as the escalation sweep, a constant number of
+    # queries.
+    added = escalation_people(institution_id, [w for w, _, _ in targets.values()])
     through = Warning.owners.through
     owners: dict[int, set[int]] = defaultdict(set)
     for warning_id, user_id in through.objects.filter(warning_id__in=list(targets)).values_list("warning_id",
@@ -630,7 +600,6 @@ def _sheet_row(element: Element, point: Point | None, qc: QCPoint | None, task_t
 
 def level_entity(institution: Any, user: Any, value: str) -> tuple[str, Any, str]:
     """(level, entity, key) from "major:12" or "school"; 404 for an entity the user may not see."""
-    from zhengai.monitoring.services import ENTITY_MODELS
 
     value = (value or "school").strip()
     if value == "school":

@@ -482,37 +482,51 @@ def subject_warnings_settle(*, subject: Any = None, subject_type: Any = None, su
     return count
 
 
-def _unit_of(warning: Warning) -> int | None:
-    """The unit that answers for a warning: the assigned unit, else the unit its entity belongs to."""
+def unit_of(warning: Warning) -> int | None:
+    """The unit that answers for a warning: the assigned unit, else the unit its entity belongs to (read through
+    the relations the caller selected: major, course, teacher, klass__major, student__major)."""
     if warning.assigned_unit_id:
         return warning.assigned_unit_id
     if warning.unit_id:
         return warning.unit_id
     for field in ("major", "course", "teacher"):
-        obj = getattr(warning, field) if getattr(warning, f"{field}_id") else None
-        if obj is not None and obj.unit_id:
-            return obj.unit_id
+        if getattr(warning, f"{field}_id"):
+            return getattr(warning, field).unit_id
+    if warning.klass_id:
+        return warning.klass.major.unit_id
+    if warning.student_id:
+        return warning.student.major.unit_id
     return None
 
 
-def _unit_heads(institution: Any, unit_id: int | None) -> set[int]:
-    """Heads of the unit, or of its parent unit when the unit has none (an office reports to its college)."""
-    if unit_id is None:
-        return set()
-    ct = ContentType.objects.get_for_model(Unit)
-    heads = Membership.objects.filter(institution=institution, role=Role.UNIT_HEAD, active=True, scope_type=ct)
-    found = set(heads.filter(scope_id=unit_id).values_list("user_id", flat=True))
-    if not found:
-        parent = Unit.objects.filter(pk=unit_id).values_list("parent_id", flat=True).first()
-        if parent is not None:
-            found = set(heads.filter(scope_id=parent).values_list("user_id", flat=True))
-    return found
+def unit_heads(institution: Any, unit_ids: Iterable[int | None]) -> dict[int, set[int]]:
+    """The heads of each unit, or of its parent unit when it has none (an office reports to its college); two
+    queries whatever the number of units."""
+    ids = set(unit_ids) - {None}
+    if not ids:
+        return {}
+    parents = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "parent_id"))
+    by_scope: dict[int, set[int]] = defaultdict(set)
+    for user_id, scope_id in Membership.objects.filter(
+            institution=institution, role=Role.UNIT_HEAD, active=True,
+            scope_type=ContentType.objects.get_for_model(Unit),
+            scope_id__in=ids | {p for p in parents.values() if p}).values_list("user_id", "scope_id"):
+        by_scope[scope_id].add(user_id)
+    return {u: set(by_scope.get(u) or by_scope.get(parents.get(u), set())) for u in ids}
 
 
-def _school_heads(institution: Any) -> set[int]:
-    return set(Membership.objects.filter(institution=institution, active=True,
-                                         role__in=[Role.QUALITY_OFFICE, Role.SCHOOL_LEADER])
-               .values_list("user_id", flat=True))
+def escalation_people(institution: Any, warnings: Iterable[Warning]) -> dict[int, set[int]]:
+    """Whom each warning's (new) escalation level reaches: level 1 the heads of its unit (or parent unit),
+    level 2 the quality office and the school leaders. A constant number of queries."""
+    warnings = list(warnings)
+    heads = unit_heads(institution, {unit_of(w) for w in warnings if w.escalation_level == 1})
+    school: set[int] = set()
+    if any(w.escalation_level >= ESCALATION_TOP for w in warnings):
+        school = set(Membership.objects.filter(institution=institution, active=True,
+                                               role__in=[Role.QUALITY_OFFICE, Role.SCHOOL_LEADER])
+                     .values_list("user_id", flat=True))
+    return {w.pk: (set(heads.get(unit_of(w), set())) if w.escalation_level == 1
+                   else set(school) if w.escalation_level >= ESCALATION_TOP else set()) for w in warnings}
 
 
 @transaction.atomic
@@ -527,19 +541,19 @@ def warnings_escalate(*, institution: Any, now: datetime.datetime | None = None)
     due = (Warning.objects.select_for_update(of=("self",))
            .filter(institution=institution, state=WarningState.OPEN, escalation_level__lt=ESCALATION_TOP)
            .filter(Q(escalated_at__isnull=True, raised_at__lt=cutoff) | Q(escalated_at__lt=cutoff))
-           .select_related("qc_point", "major", "course", "teacher", "unit", "student", "klass", "institution"))
+           .select_related("qc_point", "major", "course", "teacher", "unit", "student__major", "klass__major",
+                           "institution"))
+    due = list(due)
+    for warning in due:
+        warning.escalation_level += 1
+    people = escalation_people(institution, due)
     counts = {"escalated": 0, "notified": 0}
-    school = None
     through = Warning.owners.through
     for warning in due:
-        level = warning.escalation_level + 1
-        if level == 1:
-            wanted = _unit_heads(institution, _unit_of(warning))
-        else:
-            school = _school_heads(institution) if school is None else school
-            wanted = school
-        new = wanted - set(through.objects.filter(warning_id=warning.pk).values_list("user_id", flat=True))
-        before = {"escalation_level": warning.escalation_level,
+        level = warning.escalation_level
+        new = people[warning.pk] - set(through.objects.filter(warning_id=warning.pk)
+                                       .values_list("user_id", flat=True))
+        before = {"escalation_level": level - 1,
                   "escalated_at": warning.escalated_at.isoformat() if warning.escalated_at else None}
         Warning.objects.filter(pk=warning.pk).update(escalation_level=level, escalated_at=now, updated_at=now)
         through.objects.bulk_create([through(warning_id=warning.pk, user_id=u) for u in new], ignore_conflicts=True)
