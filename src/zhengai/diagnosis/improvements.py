@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -440,17 +440,9 @@ def _reopen_and_escalate(failed: list[tuple[Improvement, Measurement]], *, actor
 # ---- reads -------------------------------------------------------------------------------------------------
 
 def improvements_for(user: Any, institution: Any) -> QuerySet[Improvement]:
-    """Improvements the user may see in the institution: those the gate shows (the entity's people, the
-    institution-wide roles) and the ones they are the owner of — the model's view rule does not name the owner,
-    who may be a person of another unit the quality office put in charge."""
-    if not getattr(user, "is_authenticated", False):
-        return Improvement.objects.none()
-    access = access_for(user)
-    mine = Q(owner_id=user.pk, institution_id__in=access.institution_ids())
-    if access.is_superuser:
-        mine = Q(pk__isnull=False)
-    visible = Improvement.objects.restrict(user, VIEW).values("pk")
-    return (Improvement.objects.filter(institution=institution).filter(Q(pk__in=visible) | mine)
+    """Improvements the user may see in the institution (the gate: the entity's people, the institution-wide
+    roles and the improvement's owner)."""
+    return (Improvement.objects.restrict(user, VIEW).filter(institution=institution)
             .select_related("qc_point", "owner", "warning", "finding", "element", "cycle", "effect_measurement",
                             "unit", "major", "course", "teacher", "student", "klass", "institution"))
 

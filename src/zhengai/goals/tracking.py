@@ -22,7 +22,7 @@ from django.utils import timezone
 from zhengai.core.choices import INSTITUTION_WIDE_ROLES, Role
 from zhengai.core.models import Institution, Membership
 from zhengai.core.periods import academic_year_of, ensure_academic_year
-from zhengai.core.permissions import CHANGE, VIEW, access_for
+from zhengai.core.permissions import VIEW, access_for
 from zhengai.core.services import save_object
 from zhengai.monitoring import services as monitoring
 from zhengai.monitoring.choices import OPEN_STATES, Severity, WarningKind, WarningState
@@ -283,11 +283,8 @@ def board_tasks(user: Any, institution: Any, year: int, *, unit: Any = None, kin
     """The tasks of `year`'s one-page plans a user's board shows: all units for the quality office, school
     leaders and supervisors; a unit head their unit and its sub-units; anyone else the tasks they own."""
     access = access_for(user)
-    # What the gate lets the user see, plus what it lets them change: a task's owner may update a task of a
-    # plan they do not otherwise see (a teacher owning a task of the department's plan).
-    seen = PlanTask.objects.restrict(user, VIEW).values("pk")
-    changed = PlanTask.objects.restrict(user, CHANGE).values("pk")
-    qs = PlanTask.objects.filter(Q(pk__in=seen) | Q(pk__in=changed), institution=institution, plan__year=year)
+    # The gate's view includes the tasks a person owns in a plan they do not otherwise see.
+    qs = PlanTask.objects.restrict(user, VIEW).filter(institution=institution, plan__year=year)
     if not (access.is_superuser or access.has_role(BOARD_ROLES, institution.pk)):
         heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
         qs = qs.filter(Q(unit_id__in=heads) | Q(unit__parent_id__in=heads) | Q(owner_id=user.pk))
