@@ -76,6 +76,16 @@ class Access:
         return {m.scope_id for m in self.memberships if m.role == role and m.scope_type_id == ct.pk and m.scope_id}
 
 
+def through(parent: type[models.Model], field: str, access: Access, action: str) -> Q:
+    """Rows that belong (at `field`) to a `parent` row the user may `action`: for records that have no rule of
+    their own beyond their parent's (a plan's goals, a cycle's steps, a report's rows). A subquery, so rows
+    never repeat."""
+    q = parent.access_q(access, action)  # type: ignore[attr-defined]
+    if q is None:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__in": parent.objects.filter(q).values("pk")})  # type: ignore[attr-defined]
+
+
 def access_for(user: Any) -> Access:
     """The user's Access, cached on the user object for the rest of the request."""
     cached = getattr(user, "_zhengai_access", None)
@@ -146,4 +156,5 @@ __all__ = [
     "can",
     "get_object_for_user",
     "require_role",
+    "through",
 ]

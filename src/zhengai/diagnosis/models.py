@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned, Period
-from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.frameworks.models import Element
 from zhengai.goals.models import Goal, PlanScoped
 from zhengai.monitoring.models import Measurement, Warning
@@ -170,8 +170,7 @@ class CycleStep(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        q = Cycle.access_q(access, action)
-        return Q(cycle_id__in=Cycle.objects.filter(q).values("pk")) if q is not None else None
+        return through(Cycle, "cycle", access, action)
 
 
 class Finding(InstitutionOwned):
@@ -250,8 +249,7 @@ class AssessmentItem(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        q = Assessment.access_q(access, action)
-        return Q(assessment_id__in=Assessment.objects.filter(q).values("pk")) if q is not None else None
+        return through(Assessment, "assessment", access, action)
 
 
 class Improvement(PlanScoped):

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned
-from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.monitoring.models import EntityOwned
 from zhengai.org.models import Course, Klass, Major, Unit
 from zhengai.standards.models import QCPoint
@@ -63,14 +63,6 @@ class PlanScoped(EntityOwned):
         if action == VIEW:
             return super().access_q(access, action)
         return access.institution_q("institution", VIEW) & editor_q(access)
-
-
-def _through_plan(plan_model: type, field: str, access: Access, action: str) -> Q:
-    """Rows that belong to a plan the user may `action` (a subquery, so rows never repeat)."""
-    q = plan_model.access_q(access, action)
-    if q is None:
-        return Q(pk__in=[])
-    return Q(**{f"{field}__in": plan_model.objects.filter(q).values("pk")})
 
 
 class Plan(PlanScoped):
@@ -134,7 +126,7 @@ class Goal(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(Plan, "plan", access, action)
+        return through(Plan, "plan", access, action)
 
 
 class ObservationPoint(InstitutionOwned):
@@ -161,7 +153,7 @@ class ObservationPoint(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(Plan, "goal__plan", access, action)
+        return through(Plan, "goal__plan", access, action)
 
 
 class YearTarget(InstitutionOwned):
@@ -187,7 +179,7 @@ class YearTarget(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(Plan, "point__goal__plan", access, action)
+        return through(Plan, "point__goal__plan", access, action)
 
 
 class KeyTask(InstitutionOwned):
@@ -259,7 +251,7 @@ class Indicator(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(KeyTask, "key_task", access, action)
+        return through(KeyTask, "key_task", access, action)
 
 
 class OnePagePlan(PlanScoped):
@@ -324,7 +316,7 @@ class Objective(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(OnePagePlan, "plan", access, action)
+        return through(OnePagePlan, "plan", access, action)
 
 
 class PlanTask(InstitutionOwned):
@@ -368,7 +360,7 @@ class PlanTask(InstitutionOwned):
     def access_q(cls, access: Access, action: str) -> Q | None:
         """Those who see the plan see its tasks; besides, a task's owner sees and updates it (a teacher may own
         a task of the department's plan without seeing the rest of that plan)."""
-        q = _through_plan(OnePagePlan, "plan", access, action)
+        q = through(OnePagePlan, "plan", access, action)
         return q | (access.institution_q("institution", VIEW) & Q(owner_id=access.user.pk))
 
 
@@ -392,7 +384,7 @@ class Cost(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(OnePagePlan, "plan", access, action)
+        return through(OnePagePlan, "plan", access, action)
 
 
 class ProgressUpdate(InstitutionOwned):
@@ -421,7 +413,7 @@ class ProgressUpdate(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(PlanTask, "task", access, action)
+        return through(PlanTask, "task", access, action)
 
 
 class TaskRecord(InstitutionOwned):
@@ -449,7 +441,7 @@ class TaskRecord(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(PlanTask, "task", access, action)
+        return through(PlanTask, "task", access, action)
 
 
 class RecordItem(InstitutionOwned):
@@ -481,7 +473,7 @@ class RecordItem(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(PlanTask, "record__task", access, action)
+        return through(PlanTask, "record__task", access, action)
 
 
 class Evidence(InstitutionOwned):
@@ -513,7 +505,7 @@ class Evidence(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        return _through_plan(PlanTask, "record__task", access, action)
+        return through(PlanTask, "record__task", access, action)
 
 
 class CalendarEvent(InstitutionOwned):

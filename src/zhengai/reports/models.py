@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned, Period
-from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.frameworks.models import Element, Framework
 from zhengai.goals.models import PlanScoped
 
@@ -104,8 +104,7 @@ class ReportRow(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        q = Report.access_q(access, action)
-        return Q(report_id__in=Report.objects.filter(q).values("pk")) if q is not None else None
+        return through(Report, "report", access, action)
 
 
 class WordTemplate(InstitutionOwned):
