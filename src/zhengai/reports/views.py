@@ -212,7 +212,12 @@ def _download(data: bytes, filename: str, content_type: str, inline: bool = Fals
 @login_required
 def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report(request.user, _institution(request), pk)
-    return _download(rendering.render_docx(report), f"{report}.docx", DOCX)
+    try:
+        data = rendering.render_docx(report)
+    except ValidationError as exc:  # a college template stored before the sandbox's checks, now refused
+        messages.error(request, "；".join(exc.messages) + "。请质管办在“报告模板”页面停用或重新上传该模板。")
+        return HttpResponseRedirect(reverse("reports:report_detail", args=[report.pk]))
+    return _download(data, f"{report}.docx", DOCX)
 
 
 @login_required
