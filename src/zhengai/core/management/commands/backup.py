@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 directory = Path(options["dir"] or settings.ZHENGAI_BACKUP_DIR)
                 keep = options["keep"] if options["keep"] is not None else settings.ZHENGAI_BACKUP_KEEP
                 if keep < 1:
-                    raise CommandError("--keep 至少为 1")
+                    raise CommandError("保留份数（--keep 或 ZHENGAI_BACKUP_KEEP）至少为 1")
                 made = backup_daily(directory=directory, keep=keep)
                 if made is None:
                     self.stdout.write(f"今天的备份已存在（{directory}），跳过。")
