@@ -172,6 +172,10 @@ ZHENGAI_IMPORT_MAX_BYTES = int(os.environ.get("ZHENGAI_IMPORT_MAX_BYTES", str(50
 ZHENGAI_IMPORT_INLINE_ROWS = int(os.environ.get("ZHENGAI_IMPORT_INLINE_ROWS", "1000"))
 # Largest evidence file (支撑材料) a task record accepts, in MB.
 ZHENGAI_EVIDENCE_MAX_MB = int(os.environ.get("ZHENGAI_EVIDENCE_MAX_MB", "20"))
+# Daily backups (`zhengai backup --daily`, run by scripts/run.sh): where, and how many to keep. They hold
+# personal data: keep the folder off the web root and readable by the platform's user only.
+ZHENGAI_BACKUP_DIR = Path(os.environ.get("ZHENGAI_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+ZHENGAI_BACKUP_KEEP = int(os.environ.get("ZHENGAI_BACKUP_KEEP", "14"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
