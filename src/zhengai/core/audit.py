@@ -13,7 +13,8 @@ from .choices import AuditAction
 from .models import AuditEntry
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A field value as JSON: dates and decimals as text, a related object by its name."""
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -34,7 +35,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
             related = getattr(obj, field.name)
             data[field.name] = f"{related}（#{related.pk}）" if related is not None else None
         else:
-            data[field.name] = _plain(field.value_from_object(obj))
+            data[field.name] = plain(field.value_from_object(obj))
     if obj.pk:
         for field in obj._meta.many_to_many:
             data[field.name] = sorted(str(o) for o in getattr(obj, field.name).all())
