@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from tests.hostile import CONTROL, FORMULAS, HOSTILE, assert_inert
+from zhengai.core.models import AuditEntry
 from zhengai.core.spreadsheets import read_rows, safe_cell, unescape_cell, workbook_bytes, write_sheet
 from zhengai.org.models import Student, Teacher
 
@@ -71,3 +72,14 @@ def test_student_and_teacher_exports_carry_hostile_names_as_text(hostile_people,
     response = login(hostile_people.users["quality"]).get(reverse(f"org:{kind}_export"))
     assert response.status_code == 200
     assert_inert(response.content)
+
+
+@pytest.mark.parametrize("kind", ["student", "teacher"])
+def test_an_export_of_people_is_logged_with_who_what_and_how_many(college, login, kind):
+    assert login(college.users["quality"]).get(reverse(f"org:{kind}_export")).status_code == 200
+    entry = AuditEntry.objects.get(action="export")
+    model = Student if kind == "student" else Teacher
+    assert (entry.actor, entry.institution, entry.object_type.model_class()) == (
+        college.users["quality"], college.institution, model)
+    assert entry.changes == {"内容": str(model._meta.verbose_name_plural), "行数": model.objects.count()}
+    assert entry.note == f"导出{model.objects.count()}行"

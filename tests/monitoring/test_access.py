@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.hostile import HOSTILE, assert_inert
+from zhengai.core.models import AuditEntry
 from zhengai.core.periods import ensure_academic_year
 from zhengai.monitoring import services
 from zhengai.monitoring.models import Measurement, Warning
@@ -101,3 +102,5 @@ def test_the_warning_export_carries_hostile_titles_as_text(college, login):
     response = login(college.users["quality"]).get(reverse("monitoring:warning_list"), {"export": "1"})
     assert response.status_code == 200
     assert_inert(response.content)
+    entry = AuditEntry.objects.get(action="export")  # who took the list out, and how many rows
+    assert entry.actor == college.users["quality"] and entry.changes["行数"] == len(HOSTILE)

@@ -78,3 +78,30 @@ def record(
         changes=changes,
         note=note[:200],
     )
+
+
+def record_export(
+    *,
+    actor: Any,
+    institution: Any,
+    what: str,
+    subject: type[models.Model] | models.Model,
+    count: int | None = None,
+    action: str = AuditAction.EXPORT,
+) -> AuditEntry:
+    """Who took data out of the platform, what and when: one entry per export (a list of `subject` rows, the
+    model exported) or download (`subject` the report, plan or evidence file, `action` DOWNLOAD)."""
+    is_object = isinstance(subject, models.Model)
+    changes: dict[str, Any] = {"内容": what}
+    if count is not None:
+        changes["行数"] = count
+    return AuditEntry.objects.create(
+        institution_id=getattr(institution, "pk", None),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=ContentType.objects.get_for_model(subject),
+        object_id=str(subject.pk) if is_object else "",
+        object_repr=(str(subject) if is_object else what)[:200],
+        changes=changes,
+        note=(f"导出{count}行" if count is not None else "")[:200],
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import Workbook
 
+from zhengai.core import audit
 from zhengai.core.choices import PeriodKind
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
@@ -35,7 +36,7 @@ from zhengai.standards.choices import Level
 from . import improvements as svc
 from .choices import CycleState, ImprovementState
 from .forms_improvements import EffectForm, ImprovementForm, StartForm
-from .models import Cycle, Finding
+from .models import Cycle, Finding, Improvement
 
 PAGE_SIZE = 25
 
@@ -85,6 +86,8 @@ def improvement_list(request: HttpRequest) -> HttpResponse:
     institution = _institution(request)
     qs = _filtered(request, svc.improvements_for(request.user, institution)).order_by("deadline", "-pk")
     if request.GET.get("export"):
+        audit.record_export(actor=request.user, institution=institution, what="改进措施", subject=Improvement,
+                            count=qs.count())
         return _export(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k != "page" and v}

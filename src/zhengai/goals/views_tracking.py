@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
@@ -26,7 +27,7 @@ from zhengai.core.spreadsheets import Band, workbook_bytes, write_sheet
 from . import health, performance, tracking
 from .choices import TaskKind
 from .forms_tracking import CalendarEventForm, SchemeForm
-from .models import CalendarEvent, PerformanceScheme
+from .models import CalendarEvent, PerformanceScheme, PlanTask
 
 PERFORMANCE_READERS = performance.WIDE_ROLES | {Role.UNIT_HEAD}
 
@@ -73,6 +74,8 @@ def board(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     tasks = tracking.board_tasks(request.user, institution, year, unit=unit, kind=kind)
     if request.GET.get("export"):
+        audit.record_export(actor=request.user, institution=institution, what=f"{year}年部门工作任务完成情况一览表",
+                            subject=PlanTask, count=tasks.count())
         return _board_export(tracking.board_rows(tasks, year, today), tracking.board_summary(tasks, today), year)
     page = Paginator(tasks.select_related("unit").order_by("unit__code", "kind", "plan", "number"), 100) \
         .get_page(request.GET.get("page"))

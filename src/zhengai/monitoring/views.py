@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
@@ -26,7 +27,7 @@ from zhengai.standards.choices import Level
 from . import formula as fl
 from . import selectors, services
 from .choices import Severity, WarningKind, WarningState
-from .models import Notification
+from .models import Notification, Warning
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
@@ -71,6 +72,8 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, WIDE, institution.pk)
     qs = _filtered(request, selectors.warnings_for(request.user, institution))
     if request.GET.get("export"):
+        audit.record_export(actor=request.user, institution=institution, what="全部预警", subject=Warning,
+                            count=qs.count())
         return _export(qs)
     return render(request, "monitoring/warning_list.html",
                   {"warnings": qs[:500], "title": "全部预警", "mine": False,

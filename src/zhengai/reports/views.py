@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from zhengai.core.choices import Role
+from zhengai.core import audit
+from zhengai.core.choices import AuditAction, Role
 from zhengai.core.middleware import institution_of
 from zhengai.core.periods import academic_year_of
 from zhengai.core.permissions import CHANGE, can, get_object_for_user, require_role
@@ -212,13 +213,19 @@ def _download(data: bytes, filename: str, content_type: str, inline: bool = Fals
 @login_required
 def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report(request.user, _institution(request), pk)
-    return _download(rendering.render_docx(report), f"{report}.docx", DOCX)
+    data = rendering.render_docx(report)
+    audit.record_export(actor=request.user, institution=report.institution, what=f"{report}.docx", subject=report,
+                        action=AuditAction.DOWNLOAD)
+    return _download(data, f"{report}.docx", DOCX)
 
 
 @login_required
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report(request.user, _institution(request), pk)
-    return _download(rendering.render_pdf(report), f"{report}.pdf", "application/pdf")
+    data = rendering.render_pdf(report)
+    audit.record_export(actor=request.user, institution=report.institution, what=f"{report}.pdf", subject=report,
+                        action=AuditAction.DOWNLOAD)
+    return _download(data, f"{report}.pdf", "application/pdf")
 
 
 @login_required
