@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -78,6 +79,32 @@ def record(
         changes=changes,
         note=note[:200],
     )
+
+
+def record_bulk(
+    *,
+    actor: Any,
+    action: str,
+    items: Iterable[tuple[models.Model, dict[str, Any], dict[str, Any]]],
+    note: str = "",
+    describe: Callable[[Any], str] = str,
+) -> int:
+    """One audit entry per (object, before, after), all written in one INSERT: what a recompute does to
+    hundreds of warnings at once. `before` and `after` hold only the fields that matter (no snapshot per object,
+    which would query per row), and `describe` names an object without a query where `str` would need one; an
+update that changed nothing writes nothing. Objects must have their keys."""
+    entries = []
+    for obj, before, after in items:
+        changes = diff(before, after)
+        if action == AuditAction.UPDATE and not changes:
+            continue
+        entries.append(AuditEntry(
+            institution_id=getattr(obj, "institution_id", None),
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=action, object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
+            object_repr=describe(obj)[:200], changes=changes, note=note[:200]))
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
 
 
 def record_export(
