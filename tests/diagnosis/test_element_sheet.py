@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.diagnosis.test_improvements import make_point, measure
+from tests.hostile import HOSTILE, assert_inert
 from zhengai.core.periods import ensure_academic_year
 from zhengai.diagnosis.improvements import SHEET_COLUMNS
 from zhengai.frameworks.models import Adoption, Element, Framework, Point, Project, Task
@@ -102,3 +103,13 @@ def test_only_entities_the_user_may_see(sheet, other, login):
 def test_without_an_adopted_framework_the_page_says_what_to_do(college, login):
     page = login(college.users["quality"]).get(reverse("diagnosis:element_sheet"))
     assert page.status_code == 200 and "尚未采用诊断项目表" in page.content.decode()
+
+
+def test_the_export_carries_hostile_point_and_task_texts_as_text(sheet, login):
+    element = Element.objects.get(number="1.2")
+    for n, content in enumerate(HOSTILE, start=1):
+        point = Point.objects.create(element=element, number=f"1.2.{n}", name=f"点{n}", order=n)
+        Task.objects.create(point=point, content=content, order=1)
+    response = login(sheet.users["quality"]).get(reverse("diagnosis:element_sheet"), {"export": "1"})
+    assert response.status_code == 200
+    assert_inert(response.content)

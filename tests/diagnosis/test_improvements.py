@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from tests.hostile import HOSTILE, assert_inert
 from zhengai.core.choices import Role
 from zhengai.core.models import AuditEntry
 from zhengai.core.periods import ensure_academic_year
@@ -456,3 +457,14 @@ def test_with_the_real_recompute(college, year):
     w.refresh_from_db()
     assert second.state == "effective" and second.effect.startswith("复测值 100%（达标）")
     assert w.state == "resolved" and w.note.count("解除") == 1
+
+
+def test_the_export_carries_hostile_measures_as_text(college, login):
+    c = college
+    for measure_text in HOSTILE:
+        Improvement.objects.create(institution=c.institution, level="major", entity_key=f"major:{c.majors['soft'].pk}",
+                                   major=c.majors["soft"], measure=measure_text, owner=c.users["major_leader"],
+                                   deadline=datetime.date(2026, 1, 1))
+    response = login(c.users["quality"]).get(reverse("diagnosis:improvement_list"), {"export": "1"})
+    assert response.status_code == 200
+    assert_inert(response.content)

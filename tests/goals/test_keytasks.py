@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import Workbook
 
+from tests.hostile import HOSTILE, assert_inert
 from zhengai.core.spreadsheets import read_rows
 from zhengai.goals import keytasks
 from zhengai.goals.models import Goal, Indicator, KeyTask, OnePagePlan, Plan, PlanTask
@@ -323,3 +324,12 @@ def test_forms_render_for_planners(college, task, login):
                                      data={"content": "乙"})
     page = client.get(f"{reverse('goals:indicator_add', args=[task.pk])}?parent={two.pk}").content.decode()
     assert "部门负责人" in page and "指标类别" not in page
+
+
+def test_the_export_carries_hostile_stored_names_as_text(college, login):
+    for n, name in enumerate(HOSTILE, start=1):
+        KeyTask.objects.create(institution=college.institution, year=YEAR, number=n, name=name,
+                               expected_results=name)
+    response = login(college.users["teacher"]).get(reverse("goals:keytask_export"), {"year": YEAR})
+    assert response.status_code == 200
+    assert_inert(b"".join(response.streaming_content) if response.streaming else response.content)

@@ -13,10 +13,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.goals.test_tracking import make_plan, make_task
+from tests.hostile import assert_inert
 from zhengai.core.periods import ensure_academic_year
 from zhengai.goals import performance
 from zhengai.goals.models import PerformanceScheme
 from zhengai.monitoring.models import Measurement, Warning
+from zhengai.org.models import Unit
 from zhengai.standards.models import QCPoint
 from zhengai.standards.services import library_load
 
@@ -153,3 +155,10 @@ def test_performance_export(scored, login):
     first = rows[0]
     assert first[0] == 1 and first[1] == "机械工程学院" and first[-1] == 62.5
     assert rows[1][1] == "信息工程学院" and rows[1][-1] == 59.5 and rows[1][4] == 75.0
+
+
+def test_performance_export_carries_a_hostile_unit_name_as_text(scored, login):
+    Unit.objects.filter(pk=scored.units["it"].pk).update(name='=HYPERLINK("http://x","y")')
+    response = login(scored.users["quality"]).get(reverse("goals:performance"), {"year": 2025, "export": "1"})
+    assert response.status_code == 200
+    assert_inert(response.content, ['=HYPERLINK("http://x","y")'])

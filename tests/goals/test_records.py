@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from zhengai.core.models import AuditEntry
 from zhengai.goals import records
 from zhengai.goals.models import Evidence, OnePagePlan, PlanTask, RecordItem, TaskRecord
 
@@ -216,3 +217,12 @@ def test_item_edit_page_keeps_what_was_typed(college, task, login):
     assert response.status_code == 400
     page = response.content.decode()
     assert "序号1已被使用" in page and "改写的内容" in page
+
+
+def test_an_evidence_download_is_logged(college, task, login):
+    pdf = records.evidence_upload(actor=college.users["teacher"], task=task, upload=upload("方案.pdf", PDF))
+    assert login(college.users["quality"]).get(url("evidence_download", pdf.pk)).status_code == 200
+    entry = AuditEntry.objects.get(action="download")
+    assert (entry.actor, entry.institution, entry.object_id, entry.object_repr) == (
+        college.users["quality"], college.institution, str(pdf.pk), str(pdf))
+    assert entry.changes == {"内容": "方案.pdf"}

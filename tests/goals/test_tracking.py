@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.hostile import HOSTILE, assert_inert
 from zhengai.goals import tracking
 from zhengai.goals.models import OnePagePlan, PlanTask, ProgressUpdate
 from zhengai.monitoring.models import Notification, Warning
@@ -223,3 +224,11 @@ def test_board_export(college, board, login):
     values = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value]
     assert "专业调研" in values and "30%" in values
     assert book["部门汇总"].cell(2, 1).value == college.units["it"].name
+
+
+def test_board_export_carries_hostile_task_titles_as_text(college, plan, login):
+    for n, title in enumerate(HOSTILE, start=1):
+        make_task(plan, n, title=title, months=[1], due=D(2025, 3, 31), state="done", completed_on=D(2025, 3, 1))
+    response = login(college.users["quality"]).get(reverse("goals:board"), {"year": 2025, "export": "1"})
+    assert response.status_code == 200
+    assert_inert(response.content)

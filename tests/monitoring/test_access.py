@@ -3,6 +3,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.hostile import HOSTILE, assert_inert
+from zhengai.core.models import AuditEntry
+from zhengai.core.periods import ensure_academic_year
 from zhengai.monitoring import services
 from zhengai.monitoring.models import Measurement, Warning
 
@@ -89,3 +92,15 @@ def test_a_unit_head_finds_their_majors_warnings_among_their_own(college, login)
     assert made["soft"] in mine and made["mech"] not in mine
     assert set(my_warnings(college.users["major_leader"], college.institution)) == {made["soft"]}
     assert not set(my_warnings(college.users["teacher"], college.institution))
+
+
+def test_the_warning_export_carries_hostile_titles_as_text(college, login):
+    year = ensure_academic_year(2024)
+    for title in HOSTILE:
+        Warning.objects.create(institution=college.institution, kind="task_overdue", title=title, period=year,
+                               level="unit", entity_key=f"unit:{college.units['it'].pk}", severity="serious")
+    response = login(college.users["quality"]).get(reverse("monitoring:warning_list"), {"export": "1"})
+    assert response.status_code == 200
+    assert_inert(response.content)
+    entry = AuditEntry.objects.get(action="export")  # who took the list out, and how many rows
+    assert entry.actor == college.users["quality"] and entry.changes["行数"] == len(HOSTILE)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from zhengai.core.jobs import job_start
-from zhengai.core.models import Job
+from zhengai.core.models import AuditEntry, Job
 from zhengai.monitoring import services
 from zhengai.monitoring.models import Measurement, Notification, Warning
 from zhengai.org.models import Major
@@ -42,6 +42,31 @@ def test_a_passing_recompute_resolves_the_warning(state, year):
     sd.Certificate.objects.filter(major=state.majors["soft"]).update(primary=0, intermediate=0)
     services.recompute(institution=inst, period=year, qc_points=["M13"])
     assert Warning.objects.filter(qc_point__code="M13", state="open").get().severity == "serious"
+
+
+def test_what_a_recompute_does_to_warnings_is_audited_in_bulk_as_the_system(state, year):
+    inst = state.institution
+    with CaptureQueriesContext(connection) as ctx:
+        services.recompute(institution=inst, period=year)
+    raised = Warning.objects.filter(institution=inst)
+    created = AuditEntry.objects.filter(action="create", object_type__model="warning")
+    assert created.count() == raised.count() > 1
+    assert sum('INSERT INTO "core_auditentry"' in q["sql"] for q in ctx.captured_queries) <= len(
+        {w.qc_point_id for w in raised})  # one INSERT per QC point, never one per warning
+    w = raised.get(qc_point__code="M13", major=state.majors["soft"])
+    entry = created.get(object_id=str(w.pk))
+    assert entry.actor is None and entry.note == "重算：发出预警" and entry.institution == inst
+    assert entry.changes["state"] == [None, "open"] and entry.changes["severity"] == [None, "normal"]
+    assert entry.object_repr == f"{w.qc_point.name} · 软件技术"
+    # Falls further: re-graded; then passes: resolved. Each leaves its entry, still as the system.
+    sd.Certificate.objects.filter(major=state.majors["soft"]).update(primary=0, intermediate=0)
+    services.recompute(institution=inst, period=year, qc_points=["M13"])
+    sd.Certificate.objects.filter(major=state.majors["soft"]).update(intermediate=40)
+    services.recompute(institution=inst, period=year, qc_points=["M13"])
+    updates = AuditEntry.objects.filter(action="update", object_id=str(w.pk)).order_by("pk")
+    assert [(e.changes.get("severity"), e.changes.get("state"), e.actor) for e in updates] == [
+        (["normal", "serious"], None, None), (None, ["open", "resolved"], None)]
+    assert updates.last().note == "重算：复测达标，预警自动解除"
 
 
 def test_transitions_are_checked_and_audited(state, year):

@@ -510,6 +510,8 @@ def test_bulk_page_shows_the_passwords_once_and_exports_them(college, newcomers,
     assert export.status_code == 200 and ".xlsx" in export["Content-Disposition"]
     assert read_rows(export.content, "x.xlsx") == [["工号／学号", "姓名", "账号", "初始密码"], list(rows[0]),
                                                    list(rows[1])]
+    entry = AuditEntry.objects.get(action="export")  # initial passwords left the platform: who and how many
+    assert entry.actor == college.users["quality"] and entry.changes == {"内容": "初始账号（含初始密码）", "行数": 2}
 
 
 def test_bulk_page_lists_every_reason_and_opens_nothing(college, newcomers, login):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from docx import Document
 
 from tests.reports.test_reports import YEAR, adopt
+from zhengai.core.models import AuditEntry
 from zhengai.reports import rendering, services
 from zhengai.reports.choices import ReportKind
 from zhengai.reports.models import WordTemplate
@@ -235,3 +236,12 @@ def test_template_page_is_the_quality_offices(college, login):
         "kind": "school", "file": SimpleUploadedFile("good.docx", _custom_template("{{ title }}"))})
     assert good.status_code == 302 and WordTemplate.objects.get().name == "good.docx"
     assert client.get(reverse("reports:builtin_template")).content[:2] == b"PK"
+
+
+def test_a_report_download_is_logged_with_who_and_what(college, login):
+    report = written_major_report(college)
+    assert login(college.users["major_leader"]).get(reverse("reports:report_docx", args=[report.pk])).status_code == 200
+    entry = AuditEntry.objects.get(action="download")
+    assert (entry.actor, entry.institution, entry.object_id) == (college.users["major_leader"], college.institution,
+                                                                 str(report.pk))
+    assert entry.changes["内容"] == f"{report}.docx" and entry.get_action_display() == "下载"

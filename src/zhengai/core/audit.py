@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -13,7 +14,8 @@ from .choices import AuditAction
 from .models import AuditEntry
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A field value as JSON: dates and decimals as text, a related object by its name."""
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -34,7 +36,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
             related = getattr(obj, field.name)
             data[field.name] = f"{related}（#{related.pk}）" if related is not None else None
         else:
-            data[field.name] = _plain(field.value_from_object(obj))
+            data[field.name] = plain(field.value_from_object(obj))
     if obj.pk:
         for field in obj._meta.many_to_many:
             data[field.name] = sorted(str(o) for o in getattr(obj, field.name).all())
@@ -76,4 +78,57 @@ def record(
         object_repr=str(obj)[:200],
         changes=changes,
         note=note[:200],
+    )
+
+
+def record_bulk(
+    *,
+    actor: Any,
+    action: str,
+    items: Iterable[tuple[models.Model, dict[str, Any], dict[str, Any]]],
+    note: str = "",
+    describe: Callable[[Any], str] = str,
+) -> int:
+    """One audit entry per (object, before, after), all written in one INSERT: what a recompute does to
+    hundreds of warnings at once. `before` and `after` hold only the fields that matter (no snapshot per object,
+    which would query per row), and `describe` names an object without a query where `str` would need one; an
+update that changed nothing writes nothing. Objects must have their keys."""
+    entries = []
+    for obj, before, after in items:
+        changes = diff(before, after)
+        if action == AuditAction.UPDATE and not changes:
+            continue
+        entries.append(AuditEntry(
+            institution_id=getattr(obj, "institution_id", None),
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=action, object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
+            object_repr=describe(obj)[:200], changes=changes, note=note[:200]))
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
+def record_export(
+    *,
+    actor: Any,
+    institution: Any,
+    what: str,
+    subject: type[models.Model] | models.Model,
+    count: int | None = None,
+    action: str = AuditAction.EXPORT,
+) -> AuditEntry:
+    """Who took data out of the platform, what and when: one entry per export (a list of `subject` rows, the
+    model exported) or download (`subject` the report, plan or evidence file, `action` DOWNLOAD)."""
+    is_object = isinstance(subject, models.Model)
+    changes: dict[str, Any] = {"内容": what}
+    if count is not None:
+        changes["行数"] = count
+    return AuditEntry.objects.create(
+        institution_id=getattr(institution, "pk", None),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=ContentType.objects.get_for_model(subject),
+        object_id=str(subject.pk) if is_object else "",
+        object_repr=(str(subject) if is_object else what)[:200],
+        changes=changes,
+        note=(f"导出{count}行" if count is not None else "")[:200],
     )

@@ -81,6 +81,8 @@ class AuditAction(models.TextChoices):
     RESTORE = "restore", "恢复"
     DELETE = "delete", "删除"
     IMPORT = "import", "导入"
+    EXPORT = "export", "导出"
+    DOWNLOAD = "download", "下载"
 
 
 class JobStatus(models.TextChoices):

@@ -21,6 +21,7 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from . import audit
 from .importing import import_start
 from .middleware import institution_of
 from .permissions import CHANGE, VIEW, access_for, can, get_object_for_user
@@ -304,4 +305,8 @@ class ExportView(_Base, View):
         importer = self.views.importer(institution_of(request), request.user)
         filterset = self.views.filterset(request.GET, queryset=self.views.queryset(request), request=request)
         qs = filterset.qs.order_by(*self.views.list_order)
-        return xlsx_response(importer.template(qs), f"{self.views.model._meta.verbose_name_plural}.xlsx")
+        name = self.views.model._meta.verbose_name_plural
+        response = xlsx_response(importer.template(qs), f"{name}.xlsx")
+        audit.record_export(actor=request.user, institution=institution_of(request), what=str(name),
+                            subject=self.views.model, count=qs.count())
+        return response

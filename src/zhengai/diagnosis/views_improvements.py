@@ -6,7 +6,6 @@ writes through `improvements`."""
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -20,14 +19,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
+from zhengai.core import audit
 from zhengai.core.choices import PeriodKind
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period, User
 from zhengai.core.periods import academic_year_of
 from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user
+from zhengai.core.spreadsheets import workbook_bytes, write_sheet
 from zhengai.frameworks.models import Adoption, Element
 from zhengai.monitoring.models import Warning
 from zhengai.org.models import Major, Unit
@@ -36,7 +36,7 @@ from zhengai.standards.choices import Level
 from . import improvements as svc
 from .choices import CycleState, ImprovementState
 from .forms_improvements import EffectForm, ImprovementForm, StartForm
-from .models import Cycle, Finding
+from .models import Cycle, Finding, Improvement
 
 PAGE_SIZE = 25
 
@@ -86,6 +86,8 @@ def improvement_list(request: HttpRequest) -> HttpResponse:
     institution = _institution(request)
     qs = _filtered(request, svc.improvements_for(request.user, institution)).order_by("deadline", "-pk")
     if request.GET.get("export"):
+        audit.record_export(actor=request.user, institution=institution, what="改进措施", subject=Improvement,
+                            count=qs.count())
         return _export(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k != "page" and v}
@@ -96,22 +98,20 @@ def improvement_list(request: HttpRequest) -> HttpResponse:
 
 
 def _export(qs) -> HttpResponse:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "改进措施"
-    sheet.append(["来源", "层面", "对象", "质控点", "改进措施", "改进方式", "责任人", "完成期限", "预期效果",
-                  "开始实施日期", "状态", "改进效果", "效果依据"])
-    for i in qs:
+    def row(i: Any) -> list[Any]:
         source = "预警" if i.warning_id else ("诊断发现" if i.finding_id else "")
         m = i.effect_measurement
-        sheet.append([source, i.get_level_display(), str(i.entity), str(i.qc_point or ""), i.measure,
-                      i.get_kind_display(), i.owner.display_name if i.owner else "",
-                      i.deadline.isoformat() if i.deadline else "", i.expected_effect,
-                      i.started_on.isoformat() if i.started_on else "", i.get_state_display(), i.effect,
-                      svc.measurement_line(m) if m is not None else ""])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return xlsx_response(buffer.getvalue(), "改进措施.xlsx")
+        return [source, i.get_level_display(), str(i.entity), str(i.qc_point or ""), i.measure,
+                i.get_kind_display(), i.owner.display_name if i.owner else "",
+                i.deadline.isoformat() if i.deadline else "", i.expected_effect,
+                i.started_on.isoformat() if i.started_on else "", i.get_state_display(), i.effect,
+                svc.measurement_line(m) if m is not None else ""]
+
+    book = Workbook()
+    write_sheet(book, "改进措施", ["来源", "层面", "对象", "质控点", "改进措施", "改进方式", "责任人", "完成期限",
+                                "预期效果", "开始实施日期", "状态", "改进效果", "效果依据"],
+                (row(i) for i in qs), first=True)
+    return xlsx_response(workbook_bytes(book), "改进措施.xlsx")
 
 
 # ---- detail: start, effect -----------------------------------------------------------------------------------
@@ -267,23 +267,10 @@ def element_sheet(request: HttpRequest) -> HttpResponse:
 
 def _sheet_export(title: str, year: Period | None, rows: list[dict[str, Any]]) -> HttpResponse:
     book = Workbook()
-    sheet = book.active
-    sheet.title = "自我诊断要素一览表"
-    sheet.append([f"{title}（{year}）" if year else title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(svc.SHEET_COLUMNS)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row["cells"])
-    for column, width in zip("ABCDEFGHI", (16, 18, 28, 40, 22, 30, 12, 16, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    for line in sheet.iter_rows(min_row=3):
-        for cell in line:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return xlsx_response(buffer.getvalue(), "自我诊断要素一览表.xlsx")
+    write_sheet(book, "自我诊断要素一览表", svc.SHEET_COLUMNS, [row["cells"] for row in rows], first=True,
+                caption=f"{title}（{year}）" if year else title, widths=(16, 18, 28, 40, 22, 30, 12, 16, 10),
+                wrap=True)
+    return xlsx_response(workbook_bytes(book), "自我诊断要素一览表.xlsx")
 
 
 urlpatterns = [

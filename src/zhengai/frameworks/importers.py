@@ -372,10 +372,4 @@ class FrameworkImporter(Importer):
         notes = [[c.header, c.help, c.example, "、".join(c.choices) if c.choices else ""] for c in COLUMNS]
         notes += [[], ["说明", LAYOUT_NOTE, "", ""]]
         write_sheet(workbook, NOTES_SHEET, ["列名", "说明", "示例", "可选值"], notes)
-        for ws in workbook.worksheets:
-            for row in ws.iter_rows(min_row=2):
-                for cell in row:
-                    # A text that starts with "=" is text here, not a formula for Excel to evaluate.
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        cell.data_type = "s"
         return workbook_bytes(workbook)

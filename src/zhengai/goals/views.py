@@ -20,7 +20,8 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from zhengai.core.choices import Role
+from zhengai.core import audit
+from zhengai.core.choices import AuditAction, Role
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user
 from zhengai.org.models import Unit
@@ -441,6 +442,8 @@ def onepage_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get(request, OnePagePlan, pk)
     response = HttpResponse(printing.sheet_pdf(plan), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, f"{plan.name}.pdf")
+    audit.record_export(actor=request.user, institution=plan.institution, what=f"{plan.name}.pdf", subject=plan,
+                        action=AuditAction.DOWNLOAD)
     return response
 
 

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
@@ -214,6 +215,8 @@ def keytask_export(request: HttpRequest) -> HttpResponse:
     institution = _institution(request)
     year = _year(request)
     data = keytasks.export_key_tasks(user=request.user, institution=institution, year=year)
+    audit.record_export(actor=request.user, institution=institution, what=f"{year}年度重点工作任务分解表",
+                        subject=KeyTask)
     return xlsx_response(data, f"{year}年度重点工作任务分解表.xlsx")
 
 

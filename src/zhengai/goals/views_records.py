@@ -16,6 +16,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from zhengai.core import audit
+from zhengai.core.choices import AuditAction
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import CHANGE, VIEW
 
@@ -206,6 +208,8 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    audit.record_export(actor=request.user, institution=evidence.record.task.institution, what=evidence.name,
+                        subject=evidence, action=AuditAction.DOWNLOAD)
     return response
 
 

@@ -4,7 +4,6 @@ through their services."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -17,17 +16,18 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import CHANGE, access_for, can, get_object_for_user, require_role
+from zhengai.core.spreadsheets import Band, workbook_bytes, write_sheet
 
 from . import health, performance, tracking
 from .choices import TaskKind
 from .forms_tracking import CalendarEventForm, SchemeForm
-from .models import CalendarEvent, PerformanceScheme
+from .models import CalendarEvent, PerformanceScheme, PlanTask
 
 PERFORMANCE_READERS = performance.WIDE_ROLES | {Role.UNIT_HEAD}
 
@@ -58,12 +58,6 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(NON_FIELD_ERRORS, message)
 
 
-def _xlsx(book: Workbook, filename: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return xlsx_response(buffer.getvalue(), filename)
-
-
 # ---- the monthly completion board ---------------------------------------------------------------------
 
 @login_required
@@ -80,6 +74,8 @@ def board(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     tasks = tracking.board_tasks(request.user, institution, year, unit=unit, kind=kind)
     if request.GET.get("export"):
+        audit.record_export(actor=request.user, institution=institution, what=f"{year}年部门工作任务完成情况一览表",
+                            subject=PlanTask, count=tasks.count())
         return _board_export(tracking.board_rows(tasks, year, today), tracking.board_summary(tasks, today), year)
     page = Paginator(tasks.select_related("unit").order_by("unit__code", "kind", "plan", "number"), 100) \
         .get_page(request.GET.get("page"))
@@ -93,36 +89,31 @@ def board(request: HttpRequest) -> HttpResponse:
 
 def _board_export(groups: list, summary: list, year: int) -> HttpResponse:
     book = Workbook()
-    sheet = book.active
-    sheet.title = "完成情况一览表"
     months = tracking.BOARD_MONTHS
     last = 6 + len(months)
-    sheet.append([f"{year}年部门工作任务完成情况一览表"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
-    sheet.append(["任务来源", "属性", "序号", "任务", "完成时限", "月度任务完成情况"]
-                 + [""] * (len(months) - 1) + ["责任人"])
-    sheet.append([""] * 5 + [f"{m}月" for m in months] + [""])
+    rows: list[Any] = []
+    for group in groups:
+        rows.append(Band(f"部门：{group.unit or '未指定部门'}"))
+        for row in group.rows:
+            t = row.task
+            due = t.due.isoformat() if t.due else ""
+            rows.append([t.get_source_display(), t.get_kind_display(), t.number,
+                         t.title + ("（逾期）" if row.late else ""), due]
+                        + [c["text"] for c in row.cells] + [row.owner])
+    sheet = write_sheet(book, "完成情况一览表",
+                        ["任务来源", "属性", "序号", "任务", "完成时限", "月度任务完成情况"]
+                        + [""] * (len(months) - 1) + ["责任人"], rows, first=True,
+                        caption=f"{year}年部门工作任务完成情况一览表",
+                        subheaders=[""] * 5 + [f"{m}月" for m in months] + [""])
+    # The two header rows: the first five columns and the owner span both, the months share one heading.
     for col in range(1, 6):
         sheet.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
     sheet.merge_cells(start_row=2, start_column=6, end_row=2, end_column=5 + len(months))
     sheet.merge_cells(start_row=2, start_column=last, end_row=3, end_column=last)
-    for group in groups:
-        sheet.append([f"部门：{group.unit or '未指定部门'}"])
-        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=last)
-        for row in group.rows:
-            t = row.task
-            due = t.due.isoformat() if t.due else ""
-            sheet.append([t.get_source_display(), t.get_kind_display(), t.number,
-                          t.title + ("（逾期）" if row.late else ""), due]
-                         + [c["text"] for c in row.cells] + [row.owner])
-    summary_sheet = book.create_sheet("部门汇总")
-    summary_sheet.append(["部门", "任务数", "已完成", "按时完成", "逾期", "完成率（%）"])
-    for s in summary:
-        summary_sheet.append([s["unit__name"] or "未指定部门", s["total"], s["done"], s["on_time"], s["late"],
-                              s["rate"]])
-    return _xlsx(book, f"{year}年部门工作任务完成情况一览表.xlsx")
+    write_sheet(book, "部门汇总", ["部门", "任务数", "已完成", "按时完成", "逾期", "完成率（%）"],
+                ([s["unit__name"] or "未指定部门", s["total"], s["done"], s["on_time"], s["late"], s["rate"]]
+                 for s in summary))
+    return xlsx_response(workbook_bytes(book), f"{year}年部门工作任务完成情况一览表.xlsx")
 
 
 # ---- department performance ---------------------------------------------------------------------------
@@ -144,21 +135,18 @@ def performance_page(request: HttpRequest) -> HttpResponse:
 
 
 def _performance_export(rows: list, scheme: PerformanceScheme, year: int) -> HttpResponse:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "部门绩效"
-    sheet.append([f"{year}年度部门绩效考核（权重：任务完成{scheme.task_weight:g}、质控点达标{scheme.qc_weight:g}、"
-                  f"整改闭环{scheme.improvement_weight:g}）"])
-    sheet.append(["排名", "部门", "到期任务", "已完成", "任务完成率（%）", "测量数", "达标数", "质控点达标率（%）",
-                  "预警数", "已闭环", "整改闭环率（%）", "得分"])
-
     def num(value: Any) -> float | None:
         return None if value is None else float(value)
 
-    for s in rows:
-        sheet.append([s.rank, s.unit.name, s.tasks, s.tasks_done, num(s.task_percent), s.measured, s.passed,
-                      num(s.qc_percent), s.warnings, s.warnings_closed, num(s.improvement_percent), num(s.score)])
-    return _xlsx(book, f"{year}年度部门绩效.xlsx")
+    book = Workbook()
+    write_sheet(book, "部门绩效", ["排名", "部门", "到期任务", "已完成", "任务完成率（%）", "测量数", "达标数",
+                               "质控点达标率（%）", "预警数", "已闭环", "整改闭环率（%）", "得分"],
+                ([s.rank, s.unit.name, s.tasks, s.tasks_done, num(s.task_percent), s.measured, s.passed,
+                  num(s.qc_percent), s.warnings, s.warnings_closed, num(s.improvement_percent), num(s.score)]
+                 for s in rows), first=True,
+                caption=f"{year}年度部门绩效考核（权重：任务完成{scheme.task_weight:g}、质控点达标{scheme.qc_weight:g}、"
+                        f"整改闭环{scheme.improvement_weight:g}）")
+    return xlsx_response(workbook_bytes(book), f"{year}年度部门绩效.xlsx")
 
 
 @login_required

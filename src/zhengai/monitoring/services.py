@@ -211,6 +211,7 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
     failing = {k: r for k, r in by_key.items() if r["status"] in (Status.WARNING, Status.FAIL)}
     passing = [k for k, r in by_key.items() if r["status"] == Status.PASS and k in open_warnings]
     new, changed = [], []
+    updates: list[tuple[Warning, dict[str, Any], dict[str, Any]]] = []
     for key, row in failing.items():
         severity = Severity.SERIOUS if row["status"] == Status.FAIL else Severity.NORMAL
         existing = open_warnings.get(key)
@@ -219,23 +220,38 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
                                entity_key=key, measurement_id=measurement_ids.get(key), severity=severity,
                                assigned_unit_id=point.lead_unit_id, **_entity_fields(point.level, row["pk"])))
         elif existing.severity != severity or existing.measurement_id != measurement_ids.get(key):
+            before = {"severity": existing.severity, "measurement": existing.measurement_id}
             existing.severity = severity
             existing.measurement_id = measurement_ids.get(key)
             changed.append(existing)
+            updates.append((existing, before, {"severity": severity, "measurement": existing.measurement_id}))
+    # Every warning the recompute raises, re-grades or resolves is audited (actor None: the system), in bulk;
+    # entities are named from one query so that the number of queries stays the same whatever their number.
+    names = dict(ENTITY_MODELS[point.level].objects.filter(pk__in=[r["pk"] for r in by_key.values()])
+                 .values_list("pk", "name")) if new or changed or passing else {}
+
+    def describe(w: Warning) -> str:
+        return f"{point.name} · {names.get(int(w.entity_key.partition(':')[2] or 0), w.entity_key)}"
+
     if changed:
         Warning.objects.bulk_update(changed, ["severity", "measurement"])
+        audit.record_bulk(actor=None, action=AuditAction.UPDATE, items=updates, describe=describe,
+                          note="重算：预警级别或测量更新")
     if passing:
         resolved = [open_warnings[k] for k in passing]
         Warning.objects.filter(pk__in=[w.pk for w in resolved]).update(
             state=WarningState.RESOLVED, note="数据复测达标，自动解除", updated_at=timezone.now())
-        for w in resolved:
-            audit.record(actor=None, obj=w, action=AuditAction.UPDATE, before={"state": w.state},
-                         after={"state": WarningState.RESOLVED}, note="复测达标，预警自动解除")
+        audit.record_bulk(actor=None, action=AuditAction.UPDATE, describe=describe,
+                          items=[(w, {"state": w.state}, {"state": WarningState.RESOLVED}) for w in resolved],
+                          note="重算：复测达标，预警自动解除")
     if new:
         Warning.objects.bulk_create(new)
         # bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35; read them back to be sure.
         saved = {w.entity_key: w for w in Warning.objects.filter(
             qc_point=point, period=year, state=WarningState.OPEN, entity_key__in=[w.entity_key for w in new])}
+        audit.record_bulk(actor=None, action=AuditAction.CREATE, describe=describe, note="重算：发出预警",
+                          items=[(w, {}, {"state": w.state, "severity": w.severity, "measurement": w.measurement_id})
+                                 for w in saved.values()])
         owners = _owners_by_entity(point.level, [failing[k]["pk"] for k in saved], institution)
         through = Warning.owners.through
         links, notices = [], []

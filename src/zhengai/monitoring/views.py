@@ -3,7 +3,6 @@ detail with its measurement and inputs, measurements, the recompute button, noti
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,17 +15,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period
 from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user, require_role
+from zhengai.core.spreadsheets import workbook_bytes, write_sheet
 from zhengai.standards.choices import Level
 
 from . import formula as fl
 from . import selectors, services
 from .choices import Severity, WarningKind, WarningState
-from .models import Notification
+from .models import Notification, Warning
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
@@ -71,6 +72,8 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, WIDE, institution.pk)
     qs = _filtered(request, selectors.warnings_for(request.user, institution))
     if request.GET.get("export"):
+        audit.record_export(actor=request.user, institution=institution, what="全部预警", subject=Warning,
+                            count=qs.count())
         return _export(qs)
     return render(request, "monitoring/warning_list.html",
                   {"warnings": qs[:500], "title": "全部预警", "mine": False,
@@ -93,21 +96,18 @@ def _may_recompute(request: HttpRequest) -> bool:
 
 def _export(qs) -> HttpResponse:
     book = Workbook()
-    sheet = book.active
-    sheet.title = "预警"
-    sheet.append(["类型", "质控点代码", "预警事项", "层面", "对象", "期间", "级别", "状态", "测量值", "完成时限",
-                  "督办级别", "责任部门", "发出时间"])
-    for w in qs.select_related("measurement"):
+    rows = (
         # A task warning has no QC point: its title says what it is about.
-        sheet.append([w.get_kind_display(), w.qc_point.code if w.qc_point_id else "",
-                      w.qc_point.name if w.qc_point_id else w.title, w.get_level_display(), str(w.entity),
-                      str(w.period), w.get_severity_display(), w.get_state_display(),
-                      float(w.measurement.value) if w.measurement and w.measurement.value is not None else None,
-                      w.due.isoformat() if w.due else "", services.ESCALATION_LABELS.get(w.escalation_level, "未督办"),
-                      str(w.assigned_unit or ""), timezone.localtime(w.raised_at).strftime("%Y-%m-%d %H:%M")])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return xlsx_response(buffer.getvalue(), "预警.xlsx")
+        [w.get_kind_display(), w.qc_point.code if w.qc_point_id else "",
+         w.qc_point.name if w.qc_point_id else w.title, w.get_level_display(), str(w.entity),
+         str(w.period), w.get_severity_display(), w.get_state_display(),
+         float(w.measurement.value) if w.measurement and w.measurement.value is not None else None,
+         w.due.isoformat() if w.due else "", services.ESCALATION_LABELS.get(w.escalation_level, "未督办"),
+         str(w.assigned_unit or ""), timezone.localtime(w.raised_at).strftime("%Y-%m-%d %H:%M")]
+        for w in qs.select_related("measurement"))
+    write_sheet(book, "预警", ["类型", "质控点代码", "预警事项", "层面", "对象", "期间", "级别", "状态", "测量值",
+                             "完成时限", "督办级别", "责任部门", "发出时间"], rows, first=True)
+    return xlsx_response(workbook_bytes(book), "预警.xlsx")
 
 
 @login_required

@@ -21,9 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
+from zhengai.core.models import User
 from zhengai.core.permissions import CHANGE, require_role
 from zhengai.core.spreadsheets import workbook_bytes, write_sheet
 
@@ -205,4 +207,6 @@ def account_bulk_export(request: HttpRequest, institution: Any) -> HttpResponse:
     workbook = Workbook()
     write_sheet(workbook, "初始账号", BULK_HEADERS, rows, first=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    audit.record_export(actor=request.user, institution=institution, what="初始账号（含初始密码）", subject=User,
+                        count=len(rows))
     return xlsx_response(workbook_bytes(workbook), f"{institution.name}初始账号{stamp}.xlsx")

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from zhengai.core.choices import Role
+from zhengai.core import audit
+from zhengai.core.choices import AuditAction, Role
 from zhengai.core.middleware import institution_of
 from zhengai.core.periods import academic_year_of
 from zhengai.core.permissions import CHANGE, can, get_object_for_user, require_role
@@ -217,13 +218,18 @@ def report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:  # a college template stored before the sandbox's checks, now refused
         messages.error(request, "；".join(exc.messages) + "。请质管办在“报告模板”页面停用或重新上传该模板。")
         return HttpResponseRedirect(reverse("reports:report_detail", args=[report.pk]))
+    audit.record_export(actor=request.user, institution=report.institution, what=f"{report}.docx", subject=report,
+                        action=AuditAction.DOWNLOAD)
     return _download(data, f"{report}.docx", DOCX)
 
 
 @login_required
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report(request.user, _institution(request), pk)
-    return _download(rendering.render_pdf(report), f"{report}.pdf", "application/pdf")
+    data = rendering.render_pdf(report)
+    audit.record_export(actor=request.user, institution=report.institution, what=f"{report}.pdf", subject=report,
+                        action=AuditAction.DOWNLOAD)
+    return _download(data, f"{report}.pdf", "application/pdf")
 
 
 @login_required

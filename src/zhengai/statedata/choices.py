@@ -15,6 +15,14 @@ class ImportStatus(models.TextChoices):
     REFUSED = "refused", "未导入"
 
 
+class RowAction(models.TextChoices):
+    """What an import did to one stored row (imports never delete; the value is there for the lineage)."""
+
+    CREATED = "created", "新增"
+    UPDATED = "updated", "更新"
+    DELETED = "deleted", "删除"
+
+
 class ImportSource(models.TextChoices):
     """Where an import came from: an uploaded file, or a business system pushing rows through the API."""
 

@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from zhengai.core.choices import ADMIN_ROLES, Role
 from zhengai.core.models import Institution, InstitutionOwned, Period
-from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.org.models import Course, Major, Student, Teacher, Unit
 
 from .choices import (
@@ -34,6 +34,7 @@ from .choices import (
     ImportSource,
     ImportStatus,
     PeriodBasis,
+    RowAction,
     TeacherKind,
     Title,
     VersionState,
@@ -537,6 +538,39 @@ class ImportRecord(models.Model):
         if self.identical_to_id and not (self.created or self.updated):
             return identical_message(self.identical_to.at)
         return f"{text}{self.note}"
+
+
+class RowChange(models.Model):
+    """行变更: one stored row an import created or changed, with the changed fields' values before and after.
+
+    The lineage of a state-data value: which file (ImportRecord: who, when, checksum) set it, and from what.
+    Slim on purpose — a term's attendance is millions of rows: no institution, table or actor of its own (the
+    import record has them), only the fields that changed, written in bulk in the import's transaction.
+    Unchanged rows write nothing.
+    """
+
+    record = models.ForeignKey(ImportRecord, on_delete=models.CASCADE, related_name="row_changes",
+                               verbose_name="导入记录")
+    # The row's natural key as stable text ("period_id=3,major_id=12"): the pk of a row written by an upsert is
+    # not known on every database, and the key is how imports match rows anyway.
+    row_key = models.CharField("行", max_length=200, db_index=True)
+    action = models.CharField("操作", max_length=10, choices=RowAction.choices)
+    before = models.JSONField("原值", default=dict, blank=True)
+    after = models.JSONField("新值", default=dict, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "行变更"
+        verbose_name_plural = "行变更"
+        ordering = ["record", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.row_key}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        return through(ImportRecord, "record", access, action)
 
 
 # ---- teaching-process records (课程教学过程数据) ---------------------------------------------------

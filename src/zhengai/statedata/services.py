@@ -1,12 +1,15 @@
 """Every write of the statedata app: an import of a table's rows, and its history record.
 
 `table_import` writes a whole parsed file at once — new rows in bulk, changed rows in bulk, unchanged rows not
-at all — and one audit entry for the import rather than one per row. Every file, imported or refused, leaves an
-ImportRecord. Permission is the caller's business (the import view and job check the role first).
+at all — and one audit entry for the import rather than one per row; each created or changed row leaves a slim
+RowChange (its key and the changed fields before and after), also in bulk, linked to the import record. Every
+file, imported or refused, leaves an ImportRecord. Permission is the caller's business (the import view and job
+check the role first).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
@@ -18,8 +21,8 @@ from zhengai.core.models import Period
 from zhengai.core.periods import ensure_academic_year, ensure_calendar_year
 
 from . import versions
-from .choices import ImportSource, ImportStatus
-from .models import ImportRecord, ProcessRecord, StateRecord
+from .choices import ImportSource, ImportStatus, RowAction
+from .models import ImportRecord, ProcessRecord, RowChange, StateRecord
 from .signals import import_committed
 
 BATCH = 500
@@ -44,6 +47,22 @@ def _same(obj: models.Model, name: str, value: Any) -> bool:
     if field.is_relation:
         return getattr(obj, field.attname) == (value.pk if value is not None else None)
     return getattr(obj, name) == value
+
+
+def _plain(value: Any) -> Any:
+    """A field value as JSON for a row change: a related row by its key, dates and decimals as text."""
+    if isinstance(value, models.Model):
+        return value.pk
+    return audit.plain(value)
+
+
+def _row_key(pairs: Iterable[tuple[str, Any]]) -> str:
+    return ",".join(f"{name}={_plain(value)}" for name, value in pairs)[:200]
+
+
+def _created(key: str, values: Iterable[tuple[str, Any]]) -> RowChange:
+    return RowChange(row_key=key, action=RowAction.CREATED,
+                     after={name: _plain(v) for name, v in values if v not in (None, "")})
 
 
 def _previous(institution: Any, model: type[StateRecord], checksum: str) -> ImportRecord | None:
@@ -96,20 +115,27 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
     keys = model.key_fields()
     existing = {_key(obj, keys, False): obj
                 for obj in model.objects.filter(institution=institution, period__in=periods.values())}
+    key_names = [model._meta.get_field(k).attname for k in keys]
     new: list[StateRecord] = []
     changed: list[StateRecord] = []
     fields: set[str] = set()
+    changes: list[RowChange] = []   # their record is set once it exists
     for row in rows:
         current = existing.get(_key(row, keys, True))
+        row_key = _row_key(zip(key_names, _key(row, keys, True), strict=True))
         if current is None:
             new.append(model(institution=institution, **row))
+            changes.append(_created(row_key, ((n, v) for n, v in row.items() if n not in keys)))
             continue
         delta = [name for name, value in row.items() if name not in keys and not _same(current, name, value)]
         if delta:
+            before = {name: _plain(getattr(current, name)) for name in delta}
             for name in delta:
                 setattr(current, name, row[name])
             fields.update(delta)
             changed.append(current)
+            changes.append(RowChange(row_key=row_key, action=RowAction.UPDATED, before=before,
+                                     after={name: _plain(row[name]) for name in delta}))
     result.created, result.updated = len(new), len(changed)
     result.unchanged = len(rows) - len(new) - len(changed)
     record = _record(actor=actor, institution=institution, model=model, filename=filename, checksum=checksum,
@@ -120,6 +146,9 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
     model.objects.bulk_create(new, batch_size=BATCH)
     if changed:
         model.objects.bulk_update(changed, [*sorted(fields), "last_import"], batch_size=BATCH)
+    for change in changes:
+        change.record = record
+    RowChange.objects.bulk_create(changes, batch_size=BATCH)
     _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
                changed=bool(new or changed))
     return record
@@ -181,6 +210,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     values = [n for n in names if n not in {model._meta.get_field(k).attname for k in keys}]
     key_attnames = [model._meta.get_field(k).attname for k in keys]
     created = updated = 0
+    changes: list[RowChange] = []   # their record is set once it exists
     for start in range(0, len(rows), PROCESS_BATCH):
         batch = rows[start:start + PROCESS_BATCH]
         for row in batch:
@@ -191,10 +221,16 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
         writes = []
         for row in batch:
             current = stored.get(tuple(row[k] for k in key_attnames))
+            row_key = _row_key((k, row[k]) for k in key_attnames)
             if current is None:
                 created += 1
+                changes.append(_created(row_key, ((v, row.get(v)) for v in values)))
             elif current != tuple(row.get(v) for v in values):
                 updated += 1
+                delta = [(v, old) for v, old in zip(values, current, strict=True) if old != row.get(v)]
+                changes.append(RowChange(row_key=row_key, action=RowAction.UPDATED,
+                                         before={v: _plain(old) for v, old in delta},
+                                         after={v: _plain(row.get(v)) for v, _ in delta}))
             else:
                 continue
             writes.append(model(institution_id=institution.pk, **{n: row.get(n) for n in names}))
@@ -211,6 +247,9 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     record = _record(actor=actor, institution=institution, model=model, filename=filename, checksum=checksum,
                      result=result, periods=list(periods.values()), status=ImportStatus.OK, source=source,
                      source_name=source_name)
+    for change in changes:
+        change.record = record
+    RowChange.objects.bulk_create(changes, batch_size=PROCESS_BATCH)
     _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
                changed=bool(created or updated))
     return record

@@ -28,7 +28,7 @@ from zhengai.core.models import Period
 from zhengai.core.permissions import VIEW, access_for, get_object_for_user, require_role
 from zhengai.core.spreadsheets import SpreadsheetError, read_rows
 
-from . import checks, importers, tables
+from . import checks, importers, selectors, tables
 from . import models as sd
 from .choices import ImportStatus
 
@@ -170,7 +170,11 @@ def history(request: HttpRequest) -> HttpResponse:
 def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
     institution = _institution(request)
     record = get_object_for_user(sd.ImportRecord.objects.filter(institution=institution), request.user, VIEW, pk=pk)
-    return render(request, "statedata/history_detail.html", {"record": record})
+    # The rows it created or changed, through the same gate as the record (a million-row import pages by 100).
+    changes = sd.RowChange.objects.restrict(request.user, VIEW).filter(record=record).order_by("pk")
+    page = Paginator(changes, 100).get_page(request.GET.get("page"))
+    return render(request, "statedata/history_detail.html", {
+        "record": record, "page": page, "lines": selectors.row_change_lines(record, list(page.object_list))})
 
 
 @login_required
