@@ -96,3 +96,38 @@ def test_client_ip(settings, proxies, remote, header, expected):
     settings.ZHENGAI_TRUSTED_PROXIES = proxies or 1
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=header)
     assert client_ip(request) == expected
+
+
+# ---- headers and cookies ----------------------------------------------------------------------------------
+
+def _login_cookies(client: Client, **extra) -> dict:
+    response = client.post("/login/", {"username": "teacher", "password": PASSWORD}, **extra)
+    assert response.status_code == 302
+    return {name: morsel["secure"] for name, morsel in response.cookies.items()}
+
+
+def test_cookies_over_https_are_secure_without_any_setting(college):
+    assert _login_cookies(Client(), secure=True) == {"sessionid": True, "csrftoken": True}
+
+
+def test_cookies_over_plain_http_are_not_secure_unless_forced(college, settings):
+    assert _login_cookies(Client()) == {"sessionid": "", "csrftoken": ""}
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True  # ZHENGAI_SECURE_COOKIES=1
+    assert _login_cookies(Client()) == {"sessionid": True, "csrftoken": True}
+
+
+def test_forwarded_proto_counts_only_behind_a_configured_proxy(college, settings):
+    assert _login_cookies(Client(), HTTP_X_FORWARDED_PROTO="https") == {"sessionid": "", "csrftoken": ""}
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # set with the proxy header
+    assert _login_cookies(Client(), HTTP_X_FORWARDED_PROTO="https") == {"sessionid": True, "csrftoken": True}
+
+
+def test_every_page_carries_the_security_headers(college, login):
+    for response in (Client().get("/login/"), login(college.users["teacher"]).get("/")):
+        assert response.status_code == 200
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
