@@ -31,7 +31,8 @@ def test_one_password_across_many_usernames_is_stopped_at_the_address_limit(coll
     for i in range(19):
         page = _try(client, f"user{i}", REMOTE_ADDR="198.51.100.7")
         assert LOCKED not in page, f"locked after {i + 1} failures"
-    # The 20th failure locks the address; from then on every try — even the right password of a real account — is refused from that address.
+    # The 20th failure locks the address; from then on every try, even the right password of a real
+    # account, is refused from that address.
     assert LOCKED in _try(client, "user19", REMOTE_ADDR="198.51.100.7")
     assert LOCKED in _try(client, "leader", PASSWORD, REMOTE_ADDR="198.51.100.7")
     assert _try(Client(), "leader", PASSWORD, REMOTE_ADDR="198.51.100.8") == "302"
