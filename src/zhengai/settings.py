@@ -96,10 +96,8 @@ AUTHENTICATION_BACKENDS = [
 # NAT address shares it: 5 typos among 50 students must not lock them all out. core.security.LoginThrottle
 # applies each rule's own limit; a success forgives only that account's failures, never the address's.
 AXES_FAILURE_LIMIT = int(os.environ.get("ZHENGAI_LOGIN_FAILURE_LIMIT", "5"))
-AXES_FAILURE_LIMITS = {
-    "username+ip_address": AXES_FAILURE_LIMIT,
-    "ip_address": int(os.environ.get("ZHENGAI_LOGIN_IP_FAILURE_LIMIT", "20")),
-}
+# The limit of a rule not named here is AXES_FAILURE_LIMIT.
+AXES_FAILURE_LIMITS = {"ip_address": int(os.environ.get("ZHENGAI_LOGIN_IP_FAILURE_LIMIT", "20"))}
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "zhengai.core.security.LoginThrottle"

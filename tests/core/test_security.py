@@ -132,3 +132,15 @@ def test_every_page_carries_the_security_headers(college, login):
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_account_limit_follows_its_setting_and_the_address_limit_its_own(college, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(2):
+        _try(client, "teacher", REMOTE_ADDR="198.51.100.30")
+    assert LOCKED in _try(client, "teacher", REMOTE_ADDR="198.51.100.30")
+    settings.AXES_FAILURE_LIMITS = {"ip_address": 4}
+    for i in range(3):
+        assert LOCKED not in _try(client, f"user{i}", REMOTE_ADDR="198.51.100.31")
+    assert LOCKED in _try(client, "user3", REMOTE_ADDR="198.51.100.31")

@@ -1,6 +1,7 @@
 """Who is asking, and how hard they may knock: the client address and the login throttle.
 
-One function answers "the client's address" for everything that needs it (the login throttle, the audit):
+One function answers "the client's address" for everything that needs it (the login throttle; whatever
+records an address later must use it too):
 `REMOTE_ADDR`, unless the deployer names the header their reverse proxy sets (ZHENGAI_TRUSTED_PROXY_HEADER)
 and the proxies in front (ZHENGAI_TRUSTED_PROXIES: how many, or which addresses). A header is only ever read
 from a proxy the deployer trusts: otherwise anyone could send `X-Forwarded-For` with someone else's address
@@ -77,7 +78,8 @@ class LoginThrottle(AxesDatabaseHandler):
     should stop at 5, but the address rule — which stops one password tried across many usernames — must allow
     more: a classroom or a whole campus reaches the platform from one NAT address, and 5 typos among 50 students
     would lock everyone out. So each rule's failures are scaled to the common limit: `failures × common ÷ own`
-    reaches `common` exactly when `failures` reaches the rule's own limit (AXES_FAILURE_LIMITS).
+    reaches `common` exactly when `failures` reaches the rule's own limit (AXES_FAILURE_LIMITS; a rule not
+    named there has the common limit).
     """
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
