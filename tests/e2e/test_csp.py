@@ -30,8 +30,16 @@ def measured(college):
 def violations(page):
     """Console messages and page errors a CSP refusal (or a broken script) leaves behind."""
     found: list[str] = []
-    page.on("console", lambda m: found.append(m.text) if m.type == "error" or "Refused to" in m.text else None)
+    def console(message) -> None:
+        # "Failed to load resource" comes without its address (and for the browser's own /favicon.ico):
+        # the response listener below names every missing file of the page instead.
+        if (message.type == "error" and not message.text.startswith("Failed to load resource")
+                or "Refused to" in message.text):
+            found.append(message.text)
+
+    page.on("console", console)
     page.on("pageerror", lambda e: found.append(str(e)))
+    page.on("response", lambda r: found.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     return found
 
 
