@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions and CSRF: it marks the cookies they set Secure on HTTPS requests, and sets the CSP.
+    "zhengai.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,13 +90,32 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five failed logins for one account from one address lock it for 15 minutes.
+# Login throttling (django-axes), two rules. An account tried from one address is locked after 5 failures;
+# an address is locked after 20 failures whatever the usernames, which stops one password being tried across
+# many accounts (password spraying). The address rule allows more because a classroom or a campus behind one
+# NAT address shares it: 5 typos among 50 students must not lock them all out. core.security.LoginThrottle
+# applies each rule's own limit; a success forgives only that account's failures, never the address's.
 AXES_FAILURE_LIMIT = int(os.environ.get("ZHENGAI_LOGIN_FAILURE_LIMIT", "5"))
+# The limit of a rule not named here is AXES_FAILURE_LIMIT.
+AXES_FAILURE_LIMITS = {"ip_address": int(os.environ.get("ZHENGAI_LOGIN_IP_FAILURE_LIMIT", "20"))}
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "zhengai.core.security.LoginThrottle"
+AXES_CLIENT_IP_CALLABLE = "zhengai.core.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# The client's address is REMOTE_ADDR unless the deployer names the header their reverse proxy sets
+# (e.g. X-Forwarded-For) and the proxies in front: a number of proxies, or their addresses/networks, comma
+# separated. A header from anyone else is never believed (core.security.client_ip).
+ZHENGAI_TRUSTED_PROXY_HEADER = os.environ.get("ZHENGAI_TRUSTED_PROXY_HEADER", "").strip()
+_proxies = os.environ.get("ZHENGAI_TRUSTED_PROXIES", "1").strip()
+ZHENGAI_TRUSTED_PROXIES: int | list[str] = (
+    int(_proxies) if _proxies.isdigit() else [p.strip() for p in _proxies.split(",") if p.strip()])
+if ZHENGAI_TRUSTED_PROXY_HEADER:
+    # Behind the trusted proxy, HTTPS is what it says in X-Forwarded-Proto (it must set or overwrite it).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 ROOT_URLCONF = "zhengai.urls"
 WSGI_APPLICATION = "zhengai.wsgi.application"
@@ -199,10 +220,13 @@ TASKS = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Cookies sent over HTTPS are always Secure (core.middleware.SecurityHeadersMiddleware); this forces the
+# flag on every response, for a deployment whose proxy does not say which requests came over HTTPS.
 SESSION_COOKIE_SECURE = _env_bool("ZHENGAI_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # Django's default, said here: links out carry no internal URL
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 8

@@ -90,10 +90,19 @@ def test_teaching_process_push_and_tables_listing(client, college, token):
     assert "考勤状态" in [c["header"] for c in tables["attendance"]["columns"]]
 
 
-def test_the_schema_is_served_without_a_cdn(client):
-    response = client.get("/api/docs")
+def test_the_schema_is_served_without_a_cdn_to_a_token_or_a_signed_in_user_only(client, college, token, login):
+    response = client.get("/api/docs", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200 and "openapi" in response.json()
     assert "cdn" not in response.content.decode().lower()
+    assert login(college.users["teacher"]).get("/api/docs").status_code == 200
+
+
+def test_the_schema_is_not_shown_to_strangers(client, college, token):
+    services.token_revoke(actor=college.users["steward"], token=ApiToken.objects.get())
+    assert client.get("/api/docs", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert client.get("/api/docs", HTTP_AUTHORIZATION="Bearer zg_wrong").status_code == 401
+    anonymous = client.get("/api/docs")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
 
 
 def test_the_steward_manages_tokens_and_others_may_not(college, login):

@@ -210,7 +210,7 @@ def test_add_keeps_what_was_typed_and_says_every_problem(college, login):
     response = client.post(reverse("org:account_add"), typed)
     page = response.content.decode()
     assert response.status_code == 400
-    assert "账号“Teacher”已被使用，请换一个" in page and "本院校没有专业代码为“999999”的专业" in page
+    assert "账号“Teacher”不可用，请换一个，如“Teacher.10001”" in page and "本院校没有专业代码为“999999”的专业" in page
     for value in ("Teacher", "新人", "Qz7-typed-pass", "999999", f'value="{Role.MAJOR_LEADER}" selected'):
         assert value in page
     assert not User.objects.filter(name="新人").exists()
@@ -221,7 +221,38 @@ def test_add_keeps_what_was_typed_and_says_every_problem(college, login):
 def test_duplicate_username_is_refused_whatever_its_case(college):
     office = college.users["quality"]
     assert refused(accounts.account_create, actor=office, institution=college.institution, username="LEADER",
-                   name="x", password=NEW_PASSWORD) == ["账号“LEADER”已被使用，请换一个"]
+                   name="x", password=NEW_PASSWORD) == ["账号“LEADER”不可用，请换一个，如“LEADER.10001”"]
+
+
+def test_a_username_of_another_college_is_refused_in_the_same_words_as_one_of_this_college(college, other):
+    """Opening an account must not tell this college's office which usernames another college has."""
+    office, inst = college.users["quality"], college.institution
+
+    def message(username: str) -> str:
+        (found,) = refused(accounts.account_create, actor=office, institution=inst, username=username,
+                           name="x", password=NEW_PASSWORD)
+        return found.replace(username, "NAME")
+
+    assert message("x_teacher") == message("teacher") == "账号“NAME”不可用，请换一个，如“NAME.10001”"
+    for text in (message("x_teacher"), message("teacher")):
+        assert "已存在" not in text and "已被使用" not in text and "另一所" not in text
+    user_create(username="x_teacher.10001", name="x", password=NEW_PASSWORD)
+    assert message("x_teacher") == "账号“NAME”不可用，请换一个，如“NAME.10001.2”"
+    suggested = accounts.free_username("x_teacher", inst)
+    assert accounts.account_create(actor=office, institution=inst, username=suggested, name="新人",
+                                   password=NEW_PASSWORD, role=Role.SUPERVISOR).username == suggested
+
+
+def test_bulk_gives_another_name_when_the_code_is_an_account_of_another_college(college, other, newcomers):
+    office, inst = college.users["quality"], college.institution
+    user_create(username="t003", name="别校的账号", password=NEW_PASSWORD)
+    membership_grant(actor=None, user=User.objects.get(username="t003"), institution=other.institution,
+                     role=Role.TEACHER)
+    result = accounts.accounts_for_teachers(actor=office, institution=inst, teacher_codes=["T003", "T005"])
+    assert [(o.code, o.username) for o in result.opened] == [("T003", "T003.10001"), ("T005", "T005")]
+    newcomers[0].refresh_from_db()
+    assert newcomers[0].user.username == "T003.10001"
+    assert User.objects.get(username="t003").name == "别校的账号"  # untouched
 
 
 def test_a_weak_password_is_refused(college):
@@ -468,7 +499,8 @@ def test_bulk_by_codes_is_all_or_nothing(college, other, newcomers):
     office, inst = college.users["quality"], college.institution
     Teacher.objects.create(institution=other.institution, code="T777", name="别校老师", unit=other.units["it"])
     set_active(actor=None, obj=newcomers[2], active=False)
-    user_create(username="t004", name="先建的账号", password=NEW_PASSWORD)
+    t004 = user_create(username="t004", name="先建的账号", password=NEW_PASSWORD)
+    membership_grant(actor=None, user=t004, institution=inst, role=Role.SUPERVISOR)  # visible to this office
     users = User.objects.count()
     messages = refused(accounts.accounts_for_teachers, actor=office, institution=inst,
                        teacher_codes=["T003", "T004", "T005", "T777", "T003"])

@@ -5,22 +5,25 @@ decides the institution; it may push only the tables it names. A push goes throu
 it is validated exactly as a file is: all or nothing, every bad row with its index (from 0) and the reasons in
 Chinese, idempotent, recorded in the import history with source "API" and the token's name.
 
-The OpenAPI schema is served as JSON at /api/docs; there is no Swagger page, which would load its scripts from a
-CDN (the deployments have no internet).
+The OpenAPI schema is served as JSON at /api/docs, to a signed-in user or a valid token only (it maps every
+table and column an attacker would want); there is no Swagger page, which would load its scripts from a CDN
+(the deployments have no internet). Every error is JSON (errors.py).
 """
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
 from zhengai.statedata.importers import REGISTRY
 
-from . import services, views
+from . import errors, services, views
 from .models import ApiToken
 
 
@@ -37,13 +40,38 @@ class Api(NinjaAPI):
                 path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke")]
 
 
+def signed_in_or_token(view: Any) -> Any:
+    """The schema for a signed-in user or a bearer of a valid token; a browser is sent to the login page."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, secret = header.partition(" ")
+            if scheme.lower() == "bearer" and secret.strip() and services.token_for(secret.strip()):
+                return view(request, *args, **kwargs)
+            response = JsonResponse({"detail": "令牌无效或已停用"}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
+
+
 api = Api(title="诊改平台数据接口", version="1.0", urls_namespace="api", docs_url=None, openapi_url="/docs",
-          auth=TokenAuth())
+          auth=TokenAuth(), parser=errors.StrictJsonParser(), docs_decorator=signed_in_or_token)
+errors.install(api)
+
+# One value of a row: what a spreadsheet cell holds. An object or a list is refused by the schema (422 naming
+# the field) rather than reaching the importer as its text.
+Cell = str | int | float | bool | None
 
 
 class PushIn(Schema):
     period: str = ""
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Cell]]
 
 
 class PushOut(Schema):

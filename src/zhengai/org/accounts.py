@@ -117,14 +117,34 @@ def _username_invalid(username: str) -> str | None:
     return None
 
 
-def _username_errors(username: str) -> list[str]:
+def _taken(username: str) -> bool:
+    # Case-insensitive: “T001” and “t001” would be two accounts nobody can tell apart at login.
+    return User.objects.filter(username__iexact=username).exists()
+
+
+def free_username(base: str, institution: Any) -> str:
+    """A free username like `base`: “T001.10001”, then “T001.10001.2”…, suffixed with the college's code.
+
+    Usernames are unique on the whole deployment (one login page for every college), so a name can be taken by
+    an account of another college. Offering or picking this one instead never says whose the name is.
+    """
+    stem = f"{base}.{institution.code}"[:140]
+    candidate, n = stem, 1
+    while _taken(candidate):
+        n += 1
+        candidate = f"{stem}.{n}"
+    return candidate
+
+
+def _username_errors(username: str, institution: Any) -> list[str]:
     if not username:
         return ["请填写账号"]
     if bad := _username_invalid(username):
         return [bad]
-    # Case-insensitive: “T001” and “t001” would be two accounts nobody can tell apart at login.
-    if User.objects.filter(username__iexact=username).exists():
-        return [f"账号“{username}”已被使用，请换一个"]
+    if _taken(username):
+        # One neutral message whoever holds the name — this college, another one, or nobody's college — so
+        # that opening accounts cannot be used to learn which usernames other colleges have.
+        return [f"账号“{username}”不可用，请换一个，如“{free_username(username, institution)}”"]
     return []
 
 
@@ -148,7 +168,7 @@ def account_create(*, actor: Any, institution: Any, username: str, name: str, pa
     """
     username, name = username.strip(), name.strip()
     errors: dict[str, list[str]] = {}
-    for key, found in (("username", _username_errors(username)),
+    for key, found in (("username", _username_errors(username, institution)),
                        ("password", _password_errors(password, User(username=username, name=name)))):
         if found:
             errors[key] = found
@@ -318,18 +338,26 @@ def _open_accounts(*, actor: Any, institution: Any, role: str, codes: Iterable[s
                       f"耗时较长）：请按部门或名单分批开通")
     taken = set(User.objects.annotate(low=Lower("username"))
                 .filter(low__in=[r.code.lower() for r in todo]).values_list("low", flat=True))
+    # Accounts this college's office can see (a role here, held or revoked) may be the person's own: say so.
+    # Any other account holding the code is none of this college's business: the person gets another name.
+    seen_here = set(User.objects.annotate(low=Lower("username"))
+                    .filter(low__in=taken, memberships__institution=institution).values_list("low", flat=True))
+    usernames: dict[int, str] = {}
     for record in todo:
-        if record.code.lower() in taken:
+        low = record.code.lower()
+        if low in seen_here:
             errors.append(f"账号“{record.code}”已存在但未关联{record}：请在该账号页面授予"
                           f"“{Role(role).label}”角色，或为此人另建账号")
         elif bad := _username_invalid(record.code):
             errors.append(bad)
+        else:
+            usernames[record.pk] = free_username(record.code, institution) if low in taken else record.code
     if errors:
         raise ValidationError(errors)
     result = BulkResult(already=len(records) - len(todo))
     for record in todo:
         password = initial_password()
-        user = user_create(username=record.code, name=record.name, password=password)
+        user = user_create(username=usernames[record.pk], name=record.name, password=password)
         _audit_account(actor=actor, user=user, institution=institution, action=AuditAction.CREATE, before={},
                        after={"username": user.username, "name": user.name}, note="批量开通账号")
         role_grant(actor=actor, institution=institution, user=user, role=role, scope_code=record.code)
