@@ -19,7 +19,7 @@ WORKER=$!
 # idempotent, so a restart that runs them again early does no harm.
 # The loop sleeps in the background and waits, so the kill on exit ends the loop and its sleep at once.
 ( trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
-  while true; do zhengai goals sweep; zhengai diagnosis schedule; sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
+  while true; do zhengai goals sweep; zhengai diagnosis schedule; zhengai imports purge; sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
 SWEEPER=$!
 trap 'kill $WORKER $SWEEPER 2>/dev/null || true' EXIT INT TERM
 

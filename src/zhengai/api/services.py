@@ -93,7 +93,7 @@ def rows_push(*, token: ApiToken, table: str, period: str, rows: list[dict[str, 
             unknown.append(RowError(index, [f"没有名为“{k}”的列" for k in bad]))
         headers += [names[k] for k in row if k in names and names[k] not in headers]
     if unknown:
-        result = ImportResult(total=len(rows), errors=unknown)
+        result = ImportResult(total=len(rows), errors=unknown, error_count=len(unknown))
         record = sd_services.import_refused(actor=None, institution=token.institution, model=importer.model,
                                             filename=importer.filename, checksum=importer.checksum, result=result,
                                             period_codes=set(), **importer.origin())
