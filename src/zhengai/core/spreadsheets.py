@@ -68,6 +68,13 @@ def _size(count: int) -> str:
     return f"{count / 1024 / 1024:.0f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
 
 
+def _check_size(data: bytes) -> None:
+    from django.conf import settings
+
+    if len(data) > settings.ZHENGAI_IMPORT_MAX_BYTES:
+        raise SpreadsheetError(f"文件太大（{_size(len(data))}），上限为{_size(settings.ZHENGAI_IMPORT_MAX_BYTES)}")
+
+
 ZIP_MAX_ENTRIES = 10_000  # an .xlsx has tens of parts; a directory of millions is itself a memory bomb
 
 
@@ -79,8 +86,7 @@ def check_zip(data: bytes) -> None:
     inflates beyond its declared size fails its CRC) with memory bounded by the chunk."""
     from django.conf import settings
 
-    if len(data) > settings.ZHENGAI_IMPORT_MAX_BYTES:
-        raise SpreadsheetError(f"文件太大（{_size(len(data))}），上限为{_size(settings.ZHENGAI_IMPORT_MAX_BYTES)}")
+    _check_size(data)
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if end < 0 or len(data) < end + 22:
         raise SpreadsheetError("无法读取该文件：它已损坏，或不是Excel文件（扩展名与内容不符）")
@@ -154,6 +160,7 @@ def read_rows(data: bytes, filename: str, sheet: str | None = None) -> Rows:
     — it is what our templates put first and what a clerk sees on opening the file — and the result says
     which sheet was taken and which were not."""
     name = filename.lower()
+    _check_size(data)
     if name.endswith(".csv"):
         return _read_csv(data)
     if not name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
