@@ -27,7 +27,7 @@ def push(client, secret, body: str):
 
 @pytest.mark.parametrize("students", ['"Infinity"', '"-inf"', '"sNaN"', "Infinity", "NaN", "-Infinity"])
 def test_non_finite_numbers_are_refused_as_json(client, college, token, students):
-    body = '{"period": "%s", "rows": [{"专业代码": "510201", "在校生数": %s}]}' % (Y, students)
+    body = '{"period": "' + Y + '", "rows": [{"专业代码": "510201", "在校生数": ' + students + "}]}"
     response = push(client, token, body)
     assert response.status_code == 400, response.content
     assert "在校生数" in response.json()["errors"][0]["reasons"][0]
