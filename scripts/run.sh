@@ -16,11 +16,16 @@ zhengai db_worker --interval 2 >"$ZHENGAI_DATA/worker.log" 2>&1 &
 WORKER=$!
 # Once an hour, `zhengai goals sweep`: task countdown/overdue warnings, 督办 of warnings left unhandled, the
 # calendar's reminders; and `zhengai diagnosis schedule`: the diagnosis cycles that have fallen due. Both are
-# idempotent, so a restart that runs them again early does no harm. `zhengai backup --daily` takes the day's
-# backup (ZHENGAI_BACKUP_DIR, newest ZHENGAI_BACKUP_KEEP kept) unless it exists; a failure must not stop the loop.
+# idempotent, so a restart that runs them again early does no harm. `zhengai imports purge` deletes uploaded
+# import files past ZHENGAI_IMPORT_RETENTION_DAYS; `zhengai backup --daily` takes the day's backup
+# (ZHENGAI_BACKUP_DIR, newest ZHENGAI_BACKUP_KEEP kept) unless it exists.
 # The loop sleeps in the background and waits, so the kill on exit ends the loop and its sleep at once.
 ( trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
-  while true; do zhengai goals sweep; zhengai diagnosis schedule; zhengai backup --daily || echo "每日备份失败" >&2
+  while true; do
+    # Each step on its own: one that fails is logged and the others still run, now and every hour after.
+    for step in "goals sweep" "diagnosis schedule" "imports purge" "backup --daily"; do
+      zhengai $step || echo "$(date '+%F %T') zhengai $step 失败" >&2
+    done
   sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
 SWEEPER=$!
 trap 'kill $WORKER $SWEEPER 2>/dev/null || true' EXIT INT TERM

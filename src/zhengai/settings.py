@@ -191,6 +191,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ZHENGAI_IMPORT_MAX_BYTES = int(os.environ.get("ZHENGAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 # Files with more data rows than this import in the background, with a progress page.
 ZHENGAI_IMPORT_INLINE_ROWS = int(os.environ.get("ZHENGAI_IMPORT_INLINE_ROWS", "1000"))
+# A zip-based spreadsheet (.xlsx, .xlsm, .ods) is checked before it is parsed: the sizes its directory declares
+# must not add up to more than this many bytes, nor to more than RATIO times the file's size (a 2 MB "zip bomb"
+# inflating to 1 GB is refused before a byte is inflated).
+ZHENGAI_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("ZHENGAI_IMPORT_MAX_UNPACKED_BYTES",
+                                                       str(500 * 1024 * 1024)))
+ZHENGAI_IMPORT_MAX_RATIO = int(os.environ.get("ZHENGAI_IMPORT_MAX_RATIO", "100"))
+# Most data rows one import takes (a sheet of Excel holds at most 1 048 576; a bigger CSV is split).
+ZHENGAI_IMPORT_MAX_ROWS = int(os.environ.get("ZHENGAI_IMPORT_MAX_ROWS", "1100000"))
+# Uploaded files kept for background imports are deleted after this many days (`zhengai imports purge`).
+ZHENGAI_IMPORT_RETENTION_DAYS = int(os.environ.get("ZHENGAI_IMPORT_RETENTION_DAYS", "30"))
 # Largest evidence file (支撑材料) a task record accepts, in MB.
 ZHENGAI_EVIDENCE_MAX_MB = int(os.environ.get("ZHENGAI_EVIDENCE_MAX_MB", "20"))
 # Daily backups (`zhengai backup --daily`, run by scripts/run.sh): where, and how many to keep. They hold

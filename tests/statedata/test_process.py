@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.statedata.conftest import upload, xlsx
+from zhengai.core import importing
 from zhengai.statedata import models as sd
 from zhengai.statedata import process, services
 from zhengai.statedata.choices import ImportStatus
@@ -52,7 +53,7 @@ def test_bad_rows_write_nothing_and_are_listed_with_reasons(college):
 
 
 def test_the_error_list_is_capped_and_the_rest_counted(college, monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_ERROR_LIMIT", 5)
+    monkeypatch.setattr(importing, "ERROR_LIMIT", 5)
     rows = [HEAD, *[[S, f"X{i}", "C001", "", "2025-09-08", "1", "出勤"] for i in range(12)]]
     importer, result = run(college, sd.Attendance, rows)
     assert (len(result.errors), result.error_count) == (5, 12)

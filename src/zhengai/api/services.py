@@ -15,6 +15,7 @@ from django.utils import timezone
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction
 from zhengai.core.importing import ImportResult, RowError
+from zhengai.core.text import shown
 from zhengai.statedata import services as sd_services
 from zhengai.statedata.choices import ImportSource
 from zhengai.statedata.importers import REGISTRY
@@ -78,8 +79,10 @@ def rows_push(*, token: ApiToken, table: str, period: str, rows: list[dict[str, 
     importer = REGISTRY[table](token.institution, None)
     importer.source, importer.source_name = ImportSource.API, token.name
     importer.filename = f"API推送：{token.name}"
+    # surrogatepass: a lone surrogate in the JSON body is refused by the text cleaner below, not a 500 here.
     importer.checksum = hashlib.sha256(json.dumps({"period": period, "rows": rows}, sort_keys=True,
-                                                  ensure_ascii=False, default=str).encode()).hexdigest()
+                                                  ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
+                                       ).hexdigest()
     names: dict[str, str] = {}
     for column in importer.columns:
         names[column.header] = names[column.field] = column.header
@@ -90,10 +93,10 @@ def rows_push(*, token: ApiToken, table: str, period: str, rows: list[dict[str, 
     for index, row in enumerate(rows, start=2):
         bad = [k for k in row if k not in names]
         if bad:
-            unknown.append(RowError(index, [f"没有名为“{k}”的列" for k in bad]))
+            unknown.append(RowError(index, [f"没有名为“{shown(k)}”的列" for k in bad]))
         headers += [names[k] for k in row if k in names and names[k] not in headers]
     if unknown:
-        result = ImportResult(total=len(rows), errors=unknown)
+        result = ImportResult(total=len(rows), errors=unknown, error_count=len(unknown))
         record = sd_services.import_refused(actor=None, institution=token.institution, model=importer.model,
                                             filename=importer.filename, checksum=importer.checksum, result=result,
                                             period_codes=set(), **importer.origin())

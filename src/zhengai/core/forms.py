@@ -1,15 +1,53 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
 
+from . import text
 from .middleware import institution_of
 from .permissions import CHANGE, VIEW
 
 
-class InstitutionModelForm(forms.ModelForm):
+def _cleaning(to_python: Callable[[Any], Any], label: str) -> Callable[[Any], Any]:
+    def clean_then_convert(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = text.clean(value)
+            except ValueError as exc:
+                raise forms.ValidationError(f"“{label}”{exc}", code="invalid_characters") from None
+        return to_python(value)
+
+    return clean_then_convert
+
+
+class CleanTextMixin:
+    """Every text field of the form goes through core.text.clean, the cleaner of every other entrance: a
+    control character or a bidi override is refused with an error on the field that names it, and what is
+    kept is NFC with LF line endings. Passwords are left alone (they are hashed, never shown, and changing
+    one would lock its owner out)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+                # self.fields holds this form's own copies of the fields, so the wrapper stays with the form.
+                field.to_python = _cleaning(field.to_python, str(field.label or name))  # type: ignore[method-assign]
+
+
+class Form(CleanTextMixin, forms.Form):
+    """The project's plain form: text cleaned as at every entrance."""
+
+
+class ModelForm(CleanTextMixin, forms.ModelForm):
+    """The project's model form: text cleaned as at every entrance."""
+
+
+class InstitutionModelForm(ModelForm):
     """A model form whose related-object choices come only from the user's institution, through the gate.
 
     `change_scoped` names the foreign keys whose choices are limited to what the user may change (a unit

@@ -6,6 +6,9 @@ import csv
 import datetime
 import io
 import re
+import struct
+import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 
 class SpreadsheetError(ValueError):
@@ -45,28 +48,165 @@ def _decode_csv(data: bytes) -> str:
     raise SpreadsheetError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码")
 
 
-def read_rows(data: bytes, filename: str, sheet: str | None = None) -> list[list[str]]:
-    """All rows of the first (or the named) sheet as lists of cell text."""
+class Rows(list):  # type: ignore[type-arg]
+    """The rows of one sheet, with what the person should be told about how they were read."""
+
+    def __init__(self, rows: Iterable[list[str]] = (), notices: Sequence[str] = ()):
+        super().__init__(rows)
+        self.notices = list(notices)
+
+
+def too_many_rows(count: int) -> str:
+    """The refusal for a file of more than ZHENGAI_IMPORT_MAX_ROWS data rows, or ""."""
+    from django.conf import settings
+
+    limit = settings.ZHENGAI_IMPORT_MAX_ROWS
+    if count <= limit:
+        return ""
+    return f"文件有{count}行数据，超过了一次导入的上限{limit}行。请拆分成几个文件分别导入。"
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.0f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
+
+
+def _check_size(data: bytes) -> None:
+    from django.conf import settings
+
+    if len(data) > settings.ZHENGAI_IMPORT_MAX_BYTES:
+        raise SpreadsheetError(f"文件太大（{_size(len(data))}），上限为{_size(settings.ZHENGAI_IMPORT_MAX_BYTES)}")
+
+
+ZIP_MAX_ENTRIES = 10_000  # an .xlsx has tens of parts; a directory of millions is itself a memory bomb
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse a zip-based file (.xlsx, .xlsm, .ods) whose content would inflate too much, before anything is
+    inflated: the sizes the zip's directory declares are added up and compared with
+    ZHENGAI_IMPORT_MAX_UNPACKED_BYTES and with ZHENGAI_IMPORT_MAX_RATIO times the file's size. Then each part is
+    streamed through zlib in small chunks, counting, which holds the file to what it declared (a part that
+    inflates beyond its declared size fails its CRC) with memory bounded by the chunk."""
+    from django.conf import settings
+
+    _check_size(data)
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or len(data) < end + 22:
+        raise SpreadsheetError("无法读取该文件：它已损坏，或不是Excel文件（扩展名与内容不符）")
+    entries = struct.unpack("<H", data[end + 10:end + 12])[0]
+    if entries > ZIP_MAX_ENTRIES:  # 0xFFFF means a ZIP64 directory: never needed by a spreadsheet this size
+        raise SpreadsheetError("文件结构异常（包含的部件过多），无法导入")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise SpreadsheetError("无法读取该文件：它已损坏，或不是Excel文件（扩展名与内容不符）") from exc
+    declared = sum(m.file_size for m in members)
+    limit = settings.ZHENGAI_IMPORT_MAX_UNPACKED_BYTES
+    ratio = settings.ZHENGAI_IMPORT_MAX_RATIO
+    # Tiny files may compress very well (an empty sheet); below 10 MB unpacked nothing can hurt.
+    if declared > limit or (declared > 10 * 1024 * 1024 and declared > ratio * len(data)):
+        raise SpreadsheetError(
+            f"文件解压后有{_size(declared)}（压缩比{declared / max(len(data), 1):.0f}倍），超过上限"
+            f"（解压后{_size(limit)}、压缩比{ratio}倍），可能是恶意构造的文件，未导入。")
+    try:
+        for member in members:
+            with archive.open(member) as part:
+                while part.read(1024 * 1024):
+                    pass
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError,
+            zlib.error) as exc:
+        raise SpreadsheetError("文件已损坏（压缩内容与文件目录不符），无法导入") from exc
+
+
+def _read_csv(data: bytes) -> Rows:
+    """CSV in UTF-8 (with or without BOM) or GBK, with any line endings: LF, CR LF or a bare CR (old Mac
+    Excel's "CSV (Macintosh)"), which the csv module refuses in an unquoted field."""
+    text = _decode_csv(data)
+    from django.conf import settings
+
+    limit = settings.ZHENGAI_IMPORT_MAX_ROWS + 1
+    rows = Rows()
+    try:
+        # newline=None: universal newlines, so CR and CR LF are read as LF, inside quoted cells too.
+        for row in csv.reader(io.StringIO(text, newline=None)):
+            rows.append([unescape_cell(c.strip()) for c in row])
+            if len(rows) > limit:
+                break
+    except csv.Error as exc:
+        raise SpreadsheetError(f"CSV文件第{len(rows) + 1}行格式有误，请用Excel另存为CSV后重试") from exc
+    refusal = too_many_rows(len(rows) - 1)
+    if refusal:
+        raise SpreadsheetError(refusal)
+    return rows
+
+
+# The sheet our templates add for reading: a workbook of data plus its notes still has one sheet of data.
+NOTES_SHEETS = {"填写说明"}
+
+
+def _visible_sheets(workbook: CalamineWorkbook) -> tuple[list[str], set[str]]:
+    visible, hidden = [], set()
+    for meta in workbook.sheets_metadata:
+        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
+            visible.append(meta.name)
+        else:
+            hidden.add(meta.name)
+    return visible, hidden
+
+
+def read_rows(data: bytes, filename: str, sheet: str | None = None) -> Rows:
+    """All rows of the named sheet, or else of the first visible sheet, as lists of cell text.
+
+    A hidden sheet is never read: the rows a clerk cannot see are not what they mean to import (a hidden first
+    sheet used to be the one imported). With several visible sheets and no name, the first visible one is read
+    — it is what our templates put first and what a clerk sees on opening the file — and the result says
+    which sheet was taken and which were not."""
     name = filename.lower()
+    _check_size(data)
     if name.endswith(".csv"):
-        text = _decode_csv(data)
-        return [[unescape_cell(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
+        return _read_csv(data)
     if not name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
         raise SpreadsheetError("只接受 .xlsx、.xls、.ods 或 .csv 文件")
+    if not data:
+        raise SpreadsheetError("文件是空的")
+    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm", ".ods")):
+        check_zip(data)
+    notices: list[str] = []
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        if sheet is not None and sheet not in names:
-            raise SpreadsheetError(f"文件中没有名为“{sheet}”的工作表")
-        rows = workbook.get_sheet_by_name(sheet or names[0]).to_python(skip_empty_area=False)
+        visible, hidden = _visible_sheets(workbook)
+        if sheet is not None:
+            if sheet in hidden:
+                raise SpreadsheetError(f"工作表“{sheet}”是隐藏的，请在Excel中取消隐藏、核对后再导入")
+            if sheet not in visible:
+                raise SpreadsheetError(f"文件中没有名为“{sheet}”的工作表")
+            chosen = sheet
+        else:
+            if not visible:
+                raise SpreadsheetError("文件中没有可见的工作表")
+            chosen = visible[0]
+            others = [n for n in visible[1:] if n not in NOTES_SHEETS]
+            if others:
+                notices.append(f"文件有多个工作表，导入的是第一个工作表“{chosen}”，"
+                               f"未读取：{'、'.join(others)}。")
+        worksheet = workbook.get_sheet_by_name(chosen)
+        end = worksheet.end
+        refusal = too_many_rows(end[0] if end else 0)
+        if refusal:
+            raise SpreadsheetError(refusal)
+        rows = worksheet.to_python(skip_empty_area=False)
     except SpreadsheetError:
         raise
     except Exception as exc:  # calamine raises several types for a damaged file
         raise SpreadsheetError("无法读取该文件，请确认它是完好的Excel文件") from exc
-    return [[unescape_cell(_cell_text(v)) for v in row] for row in rows]
+    for index, row in enumerate(rows):  # in place, so the cells of calamine's copy are freed as we go
+        rows[index] = [unescape_cell(_cell_text(v)) for v in row]
+    return Rows(rows, notices)
 
 
 def sheet_names(data: bytes) -> list[str]:
+    if data[:4] == b"PK\x03\x04":
+        check_zip(data)
     try:
         return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
     except Exception as exc:

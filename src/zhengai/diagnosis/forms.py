@@ -7,39 +7,40 @@ from typing import Any
 
 from django import forms
 
+from zhengai.core.forms import Form, ModelForm
 from zhengai.standards.models import QCPoint
 
 from .choices import DiagnosisKind, Frequency, Gate, StageScheme
 from .models import Stage
 
 
-class SchemeForm(forms.Form):
+class SchemeForm(Form):
     scheme = forms.ChoiceField(label="螺旋步骤方案", choices=StageScheme.choices)
 
 
-class StageForm(forms.ModelForm):
+class StageForm(ModelForm):
     class Meta:
         model = Stage
         fields = ["name", "gate", "description"]
         labels = {"name": "步骤名称", "gate": "关卡", "description": "说明"}
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(Form):
     name = forms.CharField(label="名称", max_length=100)
     frequency = forms.ChoiceField(label="周期", choices=Frequency.choices)
     active = forms.BooleanField(label="有效", required=False)
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(Form):
     note = forms.CharField(label="工作记录", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="本步骤做了什么、依据哪些材料")
 
 
-class CloseForm(forms.Form):
+class CloseForm(Form):
     summary = forms.CharField(label="诊断结论", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class FindingForm(forms.Form):
+class FindingForm(Form):
     element = forms.ModelChoiceField(label="诊断要素", queryset=None, required=False, empty_label="（不指定）")
     qc_point = forms.ModelChoiceField(label="质控点", queryset=None, required=False, empty_label="（不指定）")
     text = forms.CharField(label="存在问题", widget=forms.Textarea(attrs={"rows": 3}))
@@ -52,7 +53,7 @@ class FindingForm(forms.Form):
             institution_id=cycle.institution_id, level=cycle.level, active=True).order_by("order", "code")
 
 
-class CycleFilterForm(forms.Form):
+class CycleFilterForm(Form):
     """The list's filters (all optional; unknown values are simply ignored)."""
 
     level = forms.ChoiceField(required=False)
@@ -62,7 +63,7 @@ class CycleFilterForm(forms.Form):
     q = forms.CharField(required=False)
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(Form):
     """Overall conclusion and deadline; the per-element verdicts are read from `agree_<pk>` / `reason_<pk>`
     so the page can list every element of the framework in one table."""
 

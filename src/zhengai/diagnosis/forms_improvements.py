@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from zhengai.core.forms import Form
 from zhengai.core.models import User
 from zhengai.monitoring.models import Measurement
 
@@ -21,7 +22,7 @@ class UserChoice(forms.ModelChoiceField):
         return obj.display_name
 
 
-class ImprovementForm(forms.Form):
+class ImprovementForm(Form):
     measure = forms.CharField(label="改进措施", widget=forms.Textarea(attrs={"rows": 4, "class": "input"}),
                               help_text="针对问题原因，写清做什么、怎么做")
     kind = forms.ChoiceField(label="改进方式", choices=ImprovementKind.choices, initial=ImprovementKind.INCREMENTAL)
@@ -41,7 +42,7 @@ class ImprovementForm(forms.Form):
         self.fields["cycle"].queryset = cycles
 
 
-class StartForm(forms.Form):
+class StartForm(Form):
     started_on = forms.DateField(label="开始实施日期", widget=DATE, initial=timezone.localdate)
 
 
@@ -52,7 +53,7 @@ class MeasurementChoice(forms.ModelChoiceField):
                 f"计算于 {timezone.localtime(obj.computed_at):%Y-%m-%d %H:%M}")
 
 
-class EffectForm(forms.Form):
+class EffectForm(Form):
     measurement = MeasurementChoice(label="依据的测量结果", required=False, queryset=Measurement.objects.none(),
                                     empty_label="— 请选择措施实施之后的测量结果 —")
     not_carried_out = forms.BooleanField(label="措施尚未实施", required=False)

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from zhengai.core.forms import Form
+
 from .choices import Applicability
 from .importers import DEPARTMENTS
 from .models import Element, Framework, Point
@@ -17,7 +19,7 @@ def _styled(form: forms.Form) -> None:
         field.widget.attrs.setdefault("class", "input")
 
 
-class FrameworkForm(forms.Form):
+class FrameworkForm(Form):
     name = forms.CharField(label="名称", max_length=200)
     version = forms.CharField(label="版本", max_length=50, required=False,
                               help_text="本校修订后可改为自己的版本号，如“2025本校版”")
@@ -31,7 +33,7 @@ class FrameworkForm(forms.Form):
         _styled(self)
 
 
-class PointForm(forms.Form):
+class PointForm(Form):
     """A diagnosis point's texts and tasks; with `framework`, also where a new point goes."""
 
     element = forms.ModelChoiceField(label="所属诊断要素", queryset=Element.objects.none())
@@ -81,6 +83,6 @@ class PointForm(forms.Form):
         return {k: self.cleaned_data[k] for k in POINT_FIELDS}
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(label="Excel文件",
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods"}))

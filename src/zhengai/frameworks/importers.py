@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from zhengai.core.importing import Column, Importer, ImportResult, RowInvalid, boolean, integer, text
 from zhengai.core.spreadsheets import SpreadsheetError, read_rows, workbook_bytes, write_sheet
+from zhengai.core.text import clean
 
 from .choices import LEVELS, TextLabel
 from .models import Framework
@@ -260,6 +261,11 @@ class FrameworkImporter(Importer):
             label, value = label.strip(), value.strip()
             if not label or (number == 1 and label == "项目"):
                 continue
+            try:  # the same cleaner as every cell of every import
+                label, value = clean(label), clean(value)
+            except ValueError as exc:
+                problems.append(f"第{number}行{exc}")
+                continue
             if label == NOTE_LABEL:
                 if value:
                     data["notes"].append(value)
@@ -270,7 +276,7 @@ class FrameworkImporter(Importer):
                 if key.startswith("declared."):
                     if value:
                         try:
-                            data["declared"][key.split(".", 1)[1]] = int(float(value))
+                            data["declared"][key.split(".", 1)[1]] = integer(0, 1_000_000)(value)
                         except ValueError:
                             problems.append(f"第{number}行“{label}”应为整数")
                 else:
@@ -302,7 +308,7 @@ class FrameworkImporter(Importer):
             return result
         header, problems = self._header(header_rows)
         parsed, checked = self.parse(main)
-        for name in ("total", "errors", "file_error"):
+        for name in ("total", "errors", "file_error", "error_count", "notices"):
             setattr(result, name, getattr(checked, name))
         if problems:
             result.file_error = "；".join([f"“{HEADER_SHEET}”工作表：" + "；".join(problems)]

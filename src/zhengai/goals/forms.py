@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from zhengai.core.forms import InstitutionModelForm
+from zhengai.core.forms import Form, InstitutionModelForm
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import User
 from zhengai.core.permissions import VIEW
@@ -144,7 +144,7 @@ class TargetForm(_Form):
             del self.fields["actual"]
 
 
-class OnePageCreateForm(forms.Form):
+class OnePageCreateForm(Form):
     level = forms.ChoiceField(label="计划对象层面", choices=OnePageLevel.choices)
     entity_code = forms.CharField(label="对象代码", max_length=40,
                                   help_text="部门代码、专业代码、课程代码、教师工号或班级代码")
@@ -241,7 +241,7 @@ class CostForm(_Form):
         fields = ["budget_line", "amount", "spent"]
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(Form):
     month = forms.TypedChoiceField(label="月份", choices=MONTHS, coerce=int)
     progress = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100)
     note = forms.CharField(label="进展说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))

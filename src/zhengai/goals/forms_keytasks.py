@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from zhengai.core.forms import InstitutionModelForm
+from zhengai.core.forms import Form, InstitutionModelForm
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Membership, User
 
@@ -74,6 +74,6 @@ class IndicatorForm(InstitutionModelForm):
         pass
 
 
-class KeyTaskImportForm(forms.Form):
+class KeyTaskImportForm(Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     file = forms.FileField(label="文件", help_text="按模板填写的 .xlsx、.xls、.ods 或 .csv 文件")

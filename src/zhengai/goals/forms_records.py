@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from zhengai.core.forms import Form, ModelForm
+
 from .models import RecordItem, TaskRecord
 
 
@@ -16,7 +18,7 @@ def _inputs(form: forms.Form) -> None:
             widget.attrs.setdefault("class", "input")
 
 
-class RecordForm(forms.ModelForm):
+class RecordForm(ModelForm):
     class Meta:
         model = TaskRecord
         fields = ["goal_text", "standard_text", "opinion", "measures", "effects"]
@@ -27,7 +29,7 @@ class RecordForm(forms.ModelForm):
         _inputs(self)
 
 
-class RecordItemForm(forms.ModelForm):
+class RecordItemForm(ModelForm):
     class Meta:
         model = RecordItem
         fields = ["number", "content", "executor", "record_name", "result", "result_state", "deadline"]
@@ -44,12 +46,12 @@ class RecordItemForm(forms.ModelForm):
         pass
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     review_opinion = forms.CharField(label="学校核查意见", max_length=500, required=False,
                                      widget=forms.Textarea(attrs={"rows": 2, "class": "input"}))
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
     file = forms.FileField(label="支撑材料")
     item = forms.TypedChoiceField(label="对应工作内容", required=False, coerce=int, empty_value=None)
 

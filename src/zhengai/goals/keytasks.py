@@ -13,12 +13,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction
-from zhengai.core.importing import Column, Importer, ImportResult, RowError, RowInvalid, integer, text
+from zhengai.core.importing import (
+    Column,
+    Importer,
+    ImportResult,
+    RowError,
+    RowInvalid,
+    busy_result,
+    date,
+    import_lock,
+    integer,
+    text,
+)
 from zhengai.core.models import Membership, User
 from zhengai.core.services import save_object
 from zhengai.core.spreadsheets import SpreadsheetError, read_rows
@@ -237,17 +248,6 @@ HEADERS = ["序号", "工作任务", "一级指标工作内容", "指标类别",
 TASK_COLUMNS = ["序号", "工作任务", "完成时限", "预期成效", "分管领导"]
 L1_COLUMNS = ["一级指标工作内容", "指标类别", "一级指标责任部门"]
 L2_COLUMNS = ["二级指标工作内容", "二级指标责任部门", "二级指标时间节点"]
-EXCEL_EPOCH = datetime.date(1899, 12, 30)
-
-
-def excel_date(value: str) -> datetime.date:
-    """A date typed as YYYY-MM-DD (or 2025/6/30, 2025年6月30日), or an Excel date serial number (a date cell
-    that lost its format reads as a number such as 45838)."""
-    from zhengai.core.importing import date
-
-    if value.isdigit() and 20000 <= int(value) <= 80000:
-        return EXCEL_EPOCH + datetime.timedelta(days=int(value))
-    return date(value)
 
 
 def fill_down(rows: list[list[str]]) -> list[list[str]]:
@@ -317,12 +317,12 @@ class KeyTaskImporter(Importer):
             Column("一级指标责任部门", "l1_unit", self._unit, help="部门名称或部门代码"),
             Column("二级指标工作内容", "l2", text(500)),
             Column("二级指标责任部门", "l2_unit", self._unit, help="部门名称或部门代码"),
-            Column("二级指标时间节点", "l2_due", excel_date, help="日期，如 2025-06-30"),
+            Column("二级指标时间节点", "l2_due", date, help="日期，如 2025-06-30"),
             Column("三级指标工作内容", "l3", text(500)),
             Column("三级指标责任部门", "l3_unit", self._unit, help="部门名称或部门代码"),
             Column("部门负责人", "l3_head", self._person, help="姓名；与平台用户同名时关联该用户"),
-            Column("三级指标时间节点", "l3_due", excel_date, help="日期，如 2025-06-30"),
-            Column("完成时限", "deadline", excel_date, help="日期，如 2025-12-31", example="2025-12-31"),
+            Column("三级指标时间节点", "l3_due", date, help="日期，如 2025-06-30"),
+            Column("完成时限", "deadline", date, help="日期，如 2025-12-31", example="2025-12-31"),
             Column("预期成效", "expected_results", text(5000)),
             Column("分管领导", "leader", self._person, help="姓名；与平台用户同名时关联该用户"),
         ]
@@ -421,29 +421,34 @@ class KeyTaskImporter(Importer):
 
     def run_rows(self, rows: list[list[str]], progress: Any = None) -> ImportResult:
         parsed, result = self.parse(fill_down(rows), progress)
+        result.notices[:0] = getattr(rows, "notices", [])  # how the sheet was chosen (fill_down copies rows)
         if result.file_error:
             return result
-        result.errors.extend(self._consistency(parsed))
+        for error in self._consistency(parsed):
+            result.add_error(error.row, error.messages)
         if result.errors:
             result.errors.sort(key=lambda e: e.row)
             return result
         self._orders(parsed)
         try:
             with transaction.atomic():
+                import_lock(self.institution, type(self))
                 for number, row in parsed:
                     try:
                         outcome = self.save_row(row)
                     except RowInvalid as exc:
-                        result.errors.append(RowError(number, exc.messages))
+                        result.add_error(number, exc.messages)
                         continue
                     except ValidationError as exc:
-                        result.errors.append(RowError(number, _messages(exc)))
+                        result.add_error(number, _messages(exc))
                         continue
                     setattr(result, outcome, getattr(result, outcome) + 1)
                 if result.errors:
                     raise _Rollback
         except _Rollback:
             result.created = result.updated = result.unchanged = 0
+        except IntegrityError:
+            return busy_result(result)
         return result
 
     def _orders(self, parsed: list[tuple[int, dict[str, Any]]]) -> None:

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from zhengai.core import audit
 from zhengai.core.choices import Role
+from zhengai.core.forms import ModelForm
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period
@@ -189,11 +190,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 def policy(request: HttpRequest) -> HttpResponse:
     """预警规则: the quality office sets how early countdown warnings come and how long before 督办."""
-    from django import forms
-
     from .models import WarningPolicy
 
-    class PolicyForm(forms.ModelForm):
+    class PolicyForm(ModelForm):
         class Meta:
             model = WarningPolicy
             fields = ["countdown_days", "escalation_days"]

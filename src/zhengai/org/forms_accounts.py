@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 
 from zhengai.core.choices import Role
+from zhengai.core.forms import Form
 
 from .models import Unit
 
 PERSON_KINDS = [("teacher", "教师（账号为工号）"), ("student", "学生（账号为学号）")]
 
 
-class _Form(forms.Form):
+class _Form(Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         for f in self.fields.values():

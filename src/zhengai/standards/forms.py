@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django import forms
 
+from zhengai.core.forms import ModelForm
+
 from .models import OwnTarget, QCPoint
 
 
-class QCPointForm(forms.ModelForm):
+class QCPointForm(ModelForm):
     class Meta:
         model = QCPoint
         fields = ["name", "definition", "formula", "unit", "operator", "target", "standard", "warning",
@@ -23,7 +25,7 @@ class QCPointForm(forms.ModelForm):
         self.fields["supporting_units"].queryset = units
 
 
-class OwnTargetForm(forms.ModelForm):
+class OwnTargetForm(ModelForm):
     class Meta:
         model = OwnTarget
         fields = ["target", "standard", "warning", "note"]

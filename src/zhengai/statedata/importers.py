@@ -16,7 +16,7 @@ import hashlib
 import re
 from typing import Any, ClassVar
 
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models.fields import NOT_PROVIDED
 
 from zhengai.core import importing
@@ -49,12 +49,7 @@ def number(max_digits: int, places: int) -> importing.Parser:
     limit = decimal.Decimal(10) ** (max_digits - places)
 
     def parse(value: str) -> decimal.Decimal:
-        try:
-            result = decimal.Decimal(value.replace(",", ""))
-        except decimal.InvalidOperation as exc:
-            raise ValueError(f"“{value}”不是数字") from exc
-        if not result.is_finite():
-            raise ValueError(f"“{value}”不是数字")
+        result = importing.finite_decimal(value.replace(",", "").replace("，", ""))
         if result < 0:
             raise ValueError("不能小于0")
         if result >= limit:
@@ -237,9 +232,15 @@ class StateImporter(Source, importing.Importer):
             return result
         if progress is not None:
             progress(0, len(parsed), "写入数据")
-        self.record = services.table_import(actor=self.actor, institution=self.institution, model=self.model,
-                                            rows=[row for _, row in parsed], filename=filename,
-                                            checksum=checksum, result=result, **self.origin())
+        try:
+            self.record = services.table_import(actor=self.actor, institution=self.institution, model=self.model,
+                                                rows=[row for _, row in parsed], filename=filename,
+                                                checksum=checksum, result=result, **self.origin())
+        except IntegrityError:  # a write that clashed with another import of the same rows: nothing was kept
+            importing.busy_result(result)
+            self.record = services.import_refused(actor=self.actor, institution=self.institution, model=self.model,
+                                                  filename=filename, checksum=checksum, result=result,
+                                                  period_codes=set(), **self.origin())
         return result
 
     # -- export -----------------------------------------------------------------------------------

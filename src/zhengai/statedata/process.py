@@ -3,54 +3,26 @@
 Same contract as the other state-data imports — Chinese template, all or nothing with the bad rows listed,
 idempotent, recorded in the import history — but built for volume: the codes a file may name are loaded once
 into dicts (code → id), each cell is parsed by a plain function, rows are kept as small dicts of ids, duplicates
-are found by sorting rather than by a set of every key, only the first IMPORT_ERROR_LIMIT bad rows are kept (the
+are found by sorting rather than by a set of every key, only the first importing.ERROR_LIMIT bad rows are kept (the
 rest are counted), and `services.process_import` writes in batches with INSERT … ON CONFLICT DO UPDATE.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from zhengai.core import importing
-from zhengai.core.importing import Column, ImportResult, RowError
-from zhengai.core.spreadsheets import SpreadsheetError, read_rows
+from zhengai.core.importing import Column, ImportResult
+from zhengai.core.spreadsheets import SpreadsheetError, read_rows, too_many_rows
+from zhengai.core.text import clean
 from zhengai.org.models import Course, Student, Teacher
 
 from . import models as sd
 from . import services
 from .choices import AttendanceStatus
 from .importers import REGISTRY, Source, _yes_no, lookup_pool, number
-
-
-@dataclass
-class ProcessResult(ImportResult):
-    """An ImportResult that lists at most IMPORT_ERROR_LIMIT bad rows and counts them all."""
-
-    error_count: int = 0
-
-    def add_error(self, row: int, messages: list[str]) -> None:
-        self.error_count += 1
-        if len(self.errors) < services.IMPORT_ERROR_LIMIT:
-            self.errors.append(RowError(row, messages))
-
-    @property
-    def more_errors(self) -> int:
-        return self.error_count - len(self.errors)
-
-    @property
-    def summary(self) -> str:
-        if self.errors and not self.file_error:
-            text = f"文件共{self.total}行数据，其中{self.error_count}行有错误，整个文件未导入。"
-            more = f"下面列出前{len(self.errors)}行，其余{self.more_errors}行未列出。" if self.more_errors else ""
-            return text + more
-        return super().summary
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "error_count": self.error_count}
 
 
 def semester(value: str) -> str:
@@ -63,11 +35,7 @@ def semester(value: str) -> str:
     raise ValueError(f"“{value}”不是学期（应如 2025-2026-1）")
 
 
-def day(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value[:10])  # the common case, and what calamine gives for a date
-    except ValueError:
-        return importing.date(value)
+day = importing.date  # the one date parser of every import
 
 
 def _lesson(value: str) -> int:
@@ -118,17 +86,22 @@ class ProcessImporter(Source, importing.Importer):
                         for _, field, model, _, _ in ENTITIES}
 
     def parse(self, rows: list[list[str]], progress: importing.Progress | None = None
-              ) -> tuple[list[tuple[int, dict[str, Any]]], ProcessResult]:
-        result = ProcessResult()
+              ) -> tuple[list[tuple[int, dict[str, Any]]], ImportResult]:
+        result = ImportResult()
         if not rows:
             result.file_error = "文件是空的"
             return [], result
-        header = [h.strip().rstrip("*＊").strip() for h in rows[0]]
+        refusal = too_many_rows(len(rows) - 1)
+        if refusal:
+            result.file_error = refusal
+            return [], result
+        header = importing.read_header(rows[0])
         missing = [c.header for c in self.columns if c.required and c.header not in header]
         if missing:
             result.file_error = f"缺少必填列：{'、'.join(missing)}。请使用下载的模板。"
             return [], result
         self.present = {c.field for c in self.columns if c.header in header}
+        result.notices = [*getattr(rows, "notices", []), *self.unknown_columns(header)]
         # Only the columns that are written: (header, field, parser, required, index or None).
         cells = [(c.header, c.field, c.parser, c.required, header.index(c.header) if c.header in header else None)
                  for c in self.columns if "__" not in c.field]
@@ -153,6 +126,11 @@ class ProcessImporter(Source, importing.Importer):
                         messages.append(f"“{head}”不能为空")
                     row[field] = None
                     continue
+                try:
+                    value = clean(value)
+                except ValueError as exc:
+                    messages.append(f"“{head}”{exc}")
+                    continue
                 lookup = self.lookups.get(field)
                 if lookup is not None:
                     found = lookup.get(value)
@@ -171,14 +149,14 @@ class ProcessImporter(Source, importing.Importer):
             else:
                 parsed.append((number_, row))
         self._duplicates(parsed, result)
-        if result.total == 0 and not result.error_count:
+        if result.total == 0 and not result.bad_rows:
             result.file_error = "文件中没有数据行"
         return parsed, result
 
     def complete(self, row: dict[str, Any], messages: list[str]) -> None:
         """Per-table defaults and checks of one row."""
 
-    def _duplicates(self, parsed: list[tuple[int, dict[str, Any]]], result: ProcessResult) -> None:
+    def _duplicates(self, parsed: list[tuple[int, dict[str, Any]]], result: ImportResult) -> None:
         """Sort by key (also what makes the batched writes local) and report rows whose key repeats."""
         key = self.key
         parsed.sort(key=lambda item: tuple(item[1][k] for k in key))
@@ -205,7 +183,7 @@ class ProcessImporter(Source, importing.Importer):
         try:
             rows = read_rows(data, filename)
         except SpreadsheetError as exc:
-            result = ProcessResult(file_error=str(exc))
+            result = ImportResult(file_error=str(exc))
             self.record = services.import_refused(actor=self.actor, institution=self.institution, model=self.model,
                                                   filename=filename, checksum=self.checksum, result=result,
                                                   period_codes=set(), **self.origin())

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import models, transaction
 
-from zhengai.core import audit
+from zhengai.core import audit, importing
 from zhengai.core.choices import AuditAction, PeriodKind
-from zhengai.core.importing import ImportResult
+from zhengai.core.importing import ERROR_LIMIT, ImportResult
 from zhengai.core.models import Period
 from zhengai.core.periods import ensure_academic_year, ensure_calendar_year
 
@@ -26,7 +26,7 @@ from .models import ImportRecord, ProcessRecord, RowChange, StateRecord
 from .signals import import_committed
 
 BATCH = 500
-IMPORT_ERROR_LIMIT = 1000   # the history and the page list at most this many bad rows, and count the rest
+IMPORT_ERROR_LIMIT = ERROR_LIMIT   # the history and the page list at most this many bad rows (core.importing)
 
 
 def period_for_code(code: str) -> Period:
@@ -80,8 +80,8 @@ def _record(*, actor: Any, institution: Any, model: type[Any], filename: str, ch
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         filename=filename[:255], checksum=checksum, rows=result.total, created=result.created,
         updated=result.updated, unchanged=result.unchanged, status=status,
-        errors=[[e.row, e.messages] for e in result.errors[:IMPORT_ERROR_LIMIT]],
-        error_count=getattr(result, "error_count", len(result.errors)), file_error=result.file_error[:500],
+        errors=[[e.row, e.messages] for e in result.errors[:importing.ERROR_LIMIT]],
+        error_count=result.bad_rows, file_error=result.file_error[:500],
         identical_to=_previous(institution, model, checksum) if status == ImportStatus.OK else None,
         source=source, source_name=source_name[:100],
     )
@@ -107,6 +107,7 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
 
     Rows are matched on the table's natural key (period + entity), so the same file twice changes nothing.
     """
+    importing.import_lock(institution, model._meta.label)  # a second import of the table waits for this one
     periods = {code: period_for_code(code) for code in sorted({row["period"] for row in rows})}
     for row in rows:
         row["period"] = periods[row["period"]]
