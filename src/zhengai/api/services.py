@@ -22,7 +22,7 @@ from zhengai.statedata.importers import REGISTRY
 
 from .models import ApiToken
 
-TOKEN_PREFIX = "zg_"
+TOKEN_PREFIX = "zg_"  # noqa: S105 — a visible prefix that marks our tokens, not a secret
 MAX_ROWS = 100_000   # per request; a business system sends more in several requests
 
 

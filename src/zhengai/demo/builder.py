@@ -41,7 +41,7 @@ from .statedata import build_state_data
 
 DEMO_CODE = "14999"
 DEMO_NAME = "江城职业技术学院"
-DEMO_PASSWORD = "zhengai2026"
+DEMO_PASSWORD = "zhengai2026"  # noqa: S105 — the demo college's published password (README)
 
 SIZES = {
     # full: ~60 majors, ~1 500 courses, ~700 teachers, ~15 000 students over three cohorts.
@@ -64,7 +64,7 @@ class DemoAccount:
 
 class DemoBuilder:
     def __init__(self, seed: int = 2026, size: str = "full", log: Callable[[str], Any] | None = None):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not secrets
         self.size = SIZES[size]
         self.accounts: list[DemoAccount] = []
         self.log = log   # given (the command at verbosity ≥ 2): told the time each step takes

@@ -140,7 +140,8 @@ def improvement_create(*, actor: Any, warning: Warning | None = None, finding: F
         source = warning
         qc_point = warning.qc_point if warning.qc_point_id else qc_point
     else:
-        assert finding is not None
+        if finding is None:
+            raise ValueError("an improvement needs a warning or a finding")
         source = finding.cycle
         if actor is not None and not may_improve_finding(actor, finding):
             raise PermissionDenied("只有该诊断对象的负责人或质管办可以为该诊断发现制定改进措施")
