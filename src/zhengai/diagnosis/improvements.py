@@ -36,6 +36,7 @@ from zhengai.frameworks.models import Adoption, Element, Point, Task
 from zhengai.goals.models import editor_q
 from zhengai.monitoring.choices import OPEN_STATES, TRANSITIONS, Status, WarningState
 from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, Notification, Warning
+from zhengai.monitoring.selectors import that_count
 from zhengai.monitoring.services import (
     ENTITY_MODELS,
     ESCALATION_LABELS,
@@ -542,9 +543,9 @@ def element_sheet(user: Any, institution: Any, level: str, key: str, year: Perio
         qc_ids.add(link.qcpoint_id)
     results: dict[int, Measurement] = {}
     if qc_ids and year is not None:
-        for m in (Measurement.objects.restrict(user).filter(institution=institution, period=year, entity_key=key,
-                                                            qc_point_id__in=qc_ids).order_by("version")):
-            results[m.qc_point_id] = m  # the highest version wins
+        for m in that_count(Measurement.objects.restrict(user).filter(institution=institution, period=year,
+                                                                      entity_key=key, qc_point_id__in=qc_ids)):
+            results[m.qc_point_id] = m
     rows = []
     for element in elements:
         element_points = points.get(element.pk, [])
