@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.diagnosis.test_improvements import ago, make_point, measure, raise_warning, started
 from zhengai.core.periods import ensure_academic_year
 from zhengai.diagnosis import improvements as svc
+from zhengai.diagnosis.effects import forecast_word
 from zhengai.monitoring.models import Warning
 
 
@@ -44,13 +45,13 @@ def record(c, improvement, **kwargs):
     ("实现预期目标", "预期"),
 ])
 def test_forecast_words_are_found(text, word):
-    assert svc.forecast_word(text) == word
+    assert forecast_word(text) == word
 
 
 @pytest.mark.parametrize("text", ["就业率由60%回升到85%", "复测达标，达到预期", "争取到专项经费20万元，新增岗位40个",
                                   "复测仍未达预期，就业率62%"])
 def test_observations_are_not_forecasts(text):
-    assert svc.forecast_word(text) is None
+    assert forecast_word(text) is None
 
 
 def test_a_forecast_is_refused_even_with_a_citation(college, point, year, improvement):

@@ -48,33 +48,17 @@ from zhengai.standards.choices import Level, Operator
 from zhengai.standards.models import QCPoint
 
 from .choices import ImprovementKind, ImprovementState
+from .effects import forecast_problem
 from .models import Cycle, Finding, Improvement
 
 # ---- the effect rule ---------------------------------------------------------------------------------------
-
-# Words that make a sentence a forecast or an estimate, not an observation (seed 004 附件2 note 4: 改进效果 "不是
-# 预测或估计成效"). Chinese has no spaces, so each word is looked for as a whole substring of the text.
-FORECAST_WORDS = ("预计", "预期", "预测", "预估", "估计", "将会", "有望", "可望", "力争", "争取", "计划将", "期望")
-# Phrases that contain one of those words but report what was observed ("复测达标，达到预期"; "争取到专项经费"):
-# taken out of the text before the check, so a factual sentence is not refused.
-FACTUAL_PHRASES = ("未达到预期", "达到预期", "未达预期", "超过预期", "超出预期", "好于预期", "低于预期", "争取到")
+# The forecast rule lives in `effects`: reports' 改进效果 use the same one.
 
 NOT_CARRIED_OUT_TEXT = "措施尚未实施"
 # What the handler reads of a warning to find who answers for it (its unit) without a query per row.
 WARNING_RELATED = ("warning", "warning__qc_point", "warning__unit", "warning__major", "warning__course",
                    "warning__teacher", "warning__klass__major", "warning__student__major", "warning__institution",
                    "qc_point")
-
-
-def forecast_word(text: str) -> str | None:
-    """The first forecast word in `text`, or None when the text reads as an observation."""
-    cleaned = text or ""
-    for phrase in FACTUAL_PHRASES:
-        cleaned = cleaned.replace(phrase, "")
-    for word in FORECAST_WORDS:
-        if word in cleaned:
-            return word
-    return None
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -229,10 +213,9 @@ def improvement_record_effect(*, actor: Any, improvement: Improvement, effect: s
     resolved); a warning or fail → 未见效 (and the warning is reopened and escalated)."""
     _may_change(actor, improvement)
     text = (effect or "").strip()
-    word = forecast_word(text)
-    if word is not None:
-        raise ValidationError({"effect": "改进效果须写实施措施之后已经显现的实际效果，不能是预测或估计："
-                                         f"文中有“{word}”"})
+    problem = forecast_problem(text)
+    if problem is not None:
+        raise ValidationError({"effect": problem})
     if not_carried_out:
         if measurement is not None:
             raise ValidationError("已勾选“措施尚未实施”，不能同时引用测量结果")
