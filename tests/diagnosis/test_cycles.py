@@ -41,17 +41,17 @@ def test_diagnosis_stage_needs_the_years_measurements(college):
 
 
 def test_no_data_does_not_pass_the_diagnosis_gate(college):
-    """A point at 无数据 has no result to diagnose against: the gate names it, and passes once it is measured."""
+    """Measurements that are all 无数据 give nothing to diagnose: the gate names them, and passes once the one
+    that counts (a newer data version) has data."""
     c = college
     cycle = advance_to(major_cycle(c), "诊断")
-    measure(c.institution, point(c.institution, "M02"), c.majors["soft"], "pass")
     blank = measure(c.institution, point(c.institution, "M03"), c.majors["soft"], "no_data")
+    measure(c.institution, point(c.institution, "M04"), c.majors["soft"], "no_data")
     with pytest.raises(ValidationError) as exc:
         services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
-    assert "无数据" in str(exc.value) and "M03 质控点M03" in str(exc.value) and "M02" not in str(exc.value)
+    assert "无数据" in str(exc.value) and "M03 质控点M03" in str(exc.value) and "M04" in str(exc.value)
     cycle.refresh_from_db()
     assert cycle.stage.name == "诊断"
-    # A newer data version measures it: the one that counts has data, the gate passes.
     blank.pk, blank.version, blank.status, blank.value = None, 2, "warning", 40
     blank.save()
     cycle = services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")

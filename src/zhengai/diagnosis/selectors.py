@@ -105,12 +105,13 @@ def gate_problems(cycle: Cycle, gate: str) -> list[str]:
         if not measured:
             return [f"缺少测量结果：{cycle.entity}在{year}还没有任何质控点的测量结果，"
                     f"请先导入状态数据并计算质控点（或由质管办重新计算）"]
-        # 无数据 is not a result: a point without data cannot be diagnosed, so it cannot pass the gate either.
-        blank = [m.qc_point for m in measured if m.status == Status.NO_DATA]
-        if blank:
-            names = "、".join(f"{p.code} {p.name}" for p in blank)
-            return [f"以下质控点在{year}为“无数据”，无法据以诊断：{names}。请补齐相应的状态数据并重新计算"
-                    f"（不适用本对象的质控点请质管办停用）"]
+        # 无数据 is not a result: measurements that are all 无数据 give nothing to diagnose against. (A few points
+        # without data beside measured ones do not block: a teacher without attendance records can still be
+        # diagnosed on the rest; the cycle page lists those points as 无数据.)
+        if all(m.status == Status.NO_DATA for m in measured):
+            names = "、".join(f"{m.qc_point.code} {m.qc_point.name}" for m in measured)
+            return [f"缺少有数据的测量结果：{cycle.entity}在{year}的质控点测量结果均为“无数据”（{names}），"
+                    f"无法据以诊断。请先补齐相应的状态数据并重新计算"]
     if gate == Gate.IMPROVEMENTS:
         missing = points_missing_improvement(cycle)
         if missing:
