@@ -40,6 +40,24 @@ def test_diagnosis_stage_needs_the_years_measurements(college):
     assert step.done_by == c.users["major_leader"] and step.note == "对照标准诊断"
 
 
+def test_no_data_does_not_pass_the_diagnosis_gate(college):
+    """Measurements that are all 无数据 give nothing to diagnose: the gate names them, and passes once the one
+    that counts (a newer data version) has data."""
+    c = college
+    cycle = advance_to(major_cycle(c), "诊断")
+    blank = measure(c.institution, point(c.institution, "M03"), c.majors["soft"], "no_data")
+    measure(c.institution, point(c.institution, "M04"), c.majors["soft"], "no_data")
+    with pytest.raises(ValidationError) as exc:
+        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+    assert "无数据" in str(exc.value) and "M03 质控点M03" in str(exc.value) and "M04" in str(exc.value)
+    cycle.refresh_from_db()
+    assert cycle.stage.name == "诊断"
+    blank.pk, blank.version, blank.status, blank.value = None, 2, "warning", 40
+    blank.save()
+    cycle = services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
+    assert cycle.stage.name == "改进"
+
+
 def test_close_needs_all_stages_and_an_improvement_for_every_flagged_point(college):
     c = college
     inst, soft = c.institution, c.majors["soft"]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from tests.diagnosis.test_improvements import ago, make_point, measure, raise_warning, started
 from zhengai.core.periods import ensure_academic_year
 from zhengai.diagnosis import improvements as svc
-from zhengai.monitoring.models import Warning
+from zhengai.diagnosis.effects import forecast_word
+from zhengai.monitoring.models import Measurement, Warning
 
 
 @pytest.fixture
@@ -44,13 +45,13 @@ def record(c, improvement, **kwargs):
     ("实现预期目标", "预期"),
 ])
 def test_forecast_words_are_found(text, word):
-    assert svc.forecast_word(text) == word
+    assert forecast_word(text) == word
 
 
 @pytest.mark.parametrize("text", ["就业率由60%回升到85%", "复测达标，达到预期", "争取到专项经费20万元，新增岗位40个",
                                   "复测仍未达预期，就业率62%"])
 def test_observations_are_not_forecasts(text):
-    assert svc.forecast_word(text) is None
+    assert forecast_word(text) is None
 
 
 def test_a_forecast_is_refused_even_with_a_citation(college, point, year, improvement):
@@ -73,9 +74,14 @@ def test_an_uncited_effect_is_refused(college, improvement):
     assert improvement.state == "in_progress"
 
 
-def test_a_measurement_computed_before_the_start_is_refused(college, point, year, improvement):
+def test_a_measurement_over_data_older_than_the_start_is_refused(college, point, year, improvement):
     earlier = measure(college, point, year, college.majors["soft"], "88", when=ago(2), version=2)
-    with pytest.raises(ValidationError, match="早于措施开始实施日期"):
+    with pytest.raises(ValidationError, match="没有措施开始实施"):
+        record(college, improvement, effect="就业率回升到88%", measurement=earlier)
+    # Recomputed today, over the same old data: still no evidence of the measure.
+    Measurement.objects.filter(pk=earlier.pk).update(computed_at=timezone.now())
+    earlier.refresh_from_db()
+    with pytest.raises(ValidationError, match="没有措施开始实施"):
         record(college, improvement, effect="就业率回升到88%", measurement=earlier)
     improvement.refresh_from_db()
     assert improvement.state == "in_progress" and improvement.effect_measurement is None

@@ -38,14 +38,16 @@ def make_point(c, code="M90", level="major", name="毕业生就业率", standard
 
 
 def measure(c, point, year, entity, value, *, when=None, version=1):
-    """A stored measurement of `point` for `entity` (status from the point's lines: ≥ standard passes)."""
+    """A stored measurement of `point` for `entity` (status from the point's lines: ≥ standard passes), computed
+    — and over data imported — at `when` (default now)."""
     value = Decimal(str(value))
     status = "pass" if value >= point.standard else ("warning" if value >= point.warning else "fail")
     field = ENTITY_FIELDS.get(point.level)
+    when = when or timezone.now()
     return Measurement.objects.create(
         institution=c.institution, qc_point=point, period=year, level=point.level,
-        entity_key=entity_key(point.level, entity.pk), value=value, status=status, computed_at=when or timezone.now(),
-        version=version, **({field: entity} if field else {}))
+        entity_key=entity_key(point.level, entity.pk), value=value, status=status, computed_at=when,
+        data_as_of=when, version=version, **({field: entity} if field else {}))
 
 
 def raise_warning(c, point, year, entity, owners=(), m=None, state="open"):
@@ -440,7 +442,12 @@ def test_with_the_real_recompute(college, year):
     first = svc.improvement_create(actor=leader, warning=w, measure="组织考证辅导", owner=leader,
                                    deadline=datetime.date(2026, 6, 30))
     svc.improvement_start(actor=leader, improvement=first, started_on=timezone.localdate())
-    sd.Certificate.objects.filter(major=soft).update(primary=5, intermediate=5)   # 25 %: 不达标
+    # New data comes by an import (its record on the rows): only that can show a measure's effect.
+    def imported():
+        return sd.ImportRecord.objects.create(institution=c.institution, table="certificate", table_name="证书",
+                                              status="ok")
+
+    sd.Certificate.objects.filter(major=soft).update(primary=5, intermediate=5, last_import=imported())  # 25 %
     recompute(institution=c.institution, period=year, qc_points=["M13"])
     recorded(c, w.qc_point, year, soft)
     first.refresh_from_db()
@@ -450,7 +457,7 @@ def test_with_the_real_recompute(college, year):
     second = svc.improvement_create(actor=leader, warning=w, measure="考证纳入课程", owner=leader,
                                     deadline=datetime.date(2026, 6, 30))
     svc.improvement_start(actor=leader, improvement=second, started_on=timezone.localdate())
-    sd.Certificate.objects.filter(major=soft).update(primary=10, intermediate=30)   # 100 %
+    sd.Certificate.objects.filter(major=soft).update(primary=10, intermediate=30, last_import=imported())  # 100 %
     recompute(institution=c.institution, period=year, qc_points=["M13"])
     recorded(c, w.qc_point, year, soft)
     second.refresh_from_db()

@@ -294,6 +294,31 @@ def test_share_of_problems_is_flagged_not_blocked(college):
     assert report.state == ReportState.SUBMITTED
 
 
+def test_a_forecast_effect_is_refused_in_a_report_row_and_blocks_submission(college):
+    """Seeds 003 附件4 / 004 附件2 note 4: the improvement loop's forecast rule holds in reports too."""
+    report = major_report(college)
+    ml = college.users["major_leader"]
+    row = report.rows.filter(applicable=True).first()
+    forecast = "预计下学期到课率提高到98%。"
+    with pytest.raises(services.ReportInvalid) as exc:
+        services.report_save(actor=ml, report=report, overview="概述",
+                             rows=[{"id": row.pk, "effects": forecast}])
+    message = exc.value.messages[0]
+    assert row.element_label in message and "“预计”" in message
+    assert "实施改进措施之后已经显现的实际效果，不是预测或估计成效" in message
+    row.refresh_from_db()
+    assert row.effects != forecast
+    # A row that holds one all the same (written before the rule) cannot be submitted.
+    type(row).objects.filter(pk=row.pk).update(effects=forecast)
+    with pytest.raises(services.ReportInvalid, match="预计"):
+        services.report_submit(actor=ml, report=report)
+    report.refresh_from_db()
+    assert report.state == ReportState.DRAFT
+    # What was observed is accepted.
+    services.report_save(actor=ml, report=report, overview="概述",
+                         rows=[{"id": row.pk, "effects": "到课率由91%升至96%，达到预期。"}])
+
+
 # ---- sign-off and versions ----------------------------------------------------------------------------------
 
 def test_signed_report_never_changes_and_a_new_version_keeps_the_old(college):

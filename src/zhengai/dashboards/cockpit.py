@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from zhengai.core.choices import PeriodKind
@@ -18,6 +18,7 @@ from zhengai.diagnosis.models import Cycle
 from zhengai.goals.models import OnePagePlan, Plan
 from zhengai.monitoring.choices import Status
 from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, entity_key
+from zhengai.monitoring.selectors import that_count
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.reports.models import Report
 from zhengai.standards.choices import Level
@@ -52,11 +53,6 @@ def choose_period(user: Any, institution: Institution, code: str | None) -> tupl
     return chosen or (periods[0] if periods else None), periods
 
 
-def _latest(qs):
-    """Measurements of the newest data version only (a frozen period keeps its older version too)."""
-    return qs.filter(version=qs.aggregate(v=Max("version"))["v"] or 1)
-
-
 def _status_counts(**filters: Any) -> dict[str, Any]:
     return {s.value: Count("id", filter=Q(status=s, **filters)) for s in STATUS_ORDER}
 
@@ -73,7 +69,7 @@ class PointRow:
 
 def level_summary(user: Any, institution: Institution, level: str, period: Period) -> list[PointRow]:
     """Each QC point of the level with how many entities pass, warn, fail or lack data (one query)."""
-    base = _latest(Measurement.objects.restrict(user, VIEW).filter(institution=institution, period=period,
+    base = that_count(Measurement.objects.restrict(user, VIEW).filter(institution=institution, period=period,
                                                                    level=level))
     rows = {r["qc_point"]: r for r in base.order_by().values("qc_point").annotate(**_status_counts())}
     points = QCPoint.objects.filter(institution=institution, level=level, active=True).order_by("code")
@@ -97,8 +93,8 @@ def totals(rows: list[PointRow]) -> dict[str, int]:
 
 def trend_figure(user: Any, institution: Institution, level: str) -> dict[str, Any] | None:
     """Stacked statuses per academic year for the level (one query)."""
-    qs = (Measurement.objects.restrict(user, VIEW)
-          .filter(institution=institution, level=level, period__kind=PeriodKind.ACADEMIC_YEAR)
+    qs = (that_count(Measurement.objects.restrict(user, VIEW)
+                     .filter(institution=institution, level=level, period__kind=PeriodKind.ACADEMIC_YEAR))
           .values("period__code").annotate(**_status_counts()).order_by("period__code"))
     rows = list(qs)
     if not rows:
@@ -121,7 +117,7 @@ def point_detail(user: Any, institution: Institution, point: QCPoint, period: Pe
                  ) -> dict[str, Any]:
     """The distribution of one QC point's values across the entities, and the entities furthest below it."""
     field_name = ENTITY_FIELDS.get(point.level)
-    qs = _latest(Measurement.objects.restrict(user, VIEW).filter(institution=institution, period=period,
+    qs = that_count(Measurement.objects.restrict(user, VIEW).filter(institution=institution, period=period,
                                                                  qc_point=point))
     values = [float(v) for v in qs.exclude(value=None).values_list("value", flat=True)]
     figure = None
@@ -208,23 +204,32 @@ def entity_measurements(user: Any, entity: Entity, period: Period) -> list[Measu
     field_name = ENTITY_FIELDS.get(entity.level)
     if field_name:
         qs = qs.filter(**{f"{field_name}_id": entity.obj.pk})
-    return list(_latest(qs).select_related("qc_point").order_by("qc_point__code"))
+    return list(that_count(qs).select_related("qc_point").order_by("qc_point__code"))
+
+
+# A median over fewer peers would tell a viewer the hidden ones' values (of two, knowing one's own value gives
+# the other's): below this many measured peers no median is shown.
+MEDIAN_MIN_PEERS = 3
 
 
 def peer_medians(user: Any, entity: Entity, period: Period) -> dict[int, float]:
-    """Each QC point's median over the entity's peers in the same unit (the unit's median), one query."""
+    """Each QC point's median over ALL the entity's peers in the same unit (the unit's median), one query.
+
+    Convention 14: a comparison is computed over the whole population the figure describes, not over what
+    the viewer may see — a teacher who sees only herself would otherwise be shown her own value as the
+    unit's median. The caller has already passed the entity through the gate (only who may see the entity's
+    row sees the median), and only the median leaves this function, never a peer's value or name."""
     field_name = ENTITY_FIELDS.get(entity.level)
     if not field_name or entity.unit is None:
         return {}
     unit_path = {"major": "major__unit", "course": "course__unit", "teacher": "teacher__unit",
                  "student": "student__major__unit", "klass": "klass__major__unit", "unit": "unit__parent"}[field_name]
-    qs = (Measurement.objects.restrict(user, VIEW)
-          .filter(institution=entity.unit.institution, period=period, level=entity.level,
-                  **{f"{unit_path}_id": entity.unit.pk}).exclude(value=None))
+    qs = (Measurement.objects.filter(institution=entity.unit.institution, period=period, level=entity.level,
+                                     **{f"{unit_path}_id": entity.unit.pk}).exclude(value=None))
     values: dict[int, list[float]] = {}
-    for point_id, value in _latest(qs).values_list("qc_point_id", "value"):
+    for point_id, value in that_count(qs).values_list("qc_point_id", "value"):
         values.setdefault(point_id, []).append(float(value))
-    return {k: statistics.median(v) for k, v in values.items()}
+    return {k: statistics.median(v) for k, v in values.items() if len(v) >= MEDIAN_MIN_PEERS}
 
 
 def attainment(value: float | None, standard: float | None, operator: str) -> float | None:
@@ -264,8 +269,9 @@ def entity_trend_figure(user: Any, entity: Entity) -> dict[str, Any] | None:
                                                          period__kind=PeriodKind.ACADEMIC_YEAR)
     if field_name:
         qs = qs.filter(**{f"{field_name}_id": entity.obj.pk})
-    rows = list(qs.exclude(value=None).values_list("qc_point__name", "period__code", "value", "qc_point__standard",
-                                                   "qc_point__operator").order_by("period__code"))
+    rows = list(that_count(qs).exclude(value=None)
+                .values_list("qc_point__name", "period__code", "value", "qc_point__standard", "qc_point__operator")
+                .order_by("period__code"))
     if not rows:
         return None
     series: dict[str, tuple[list[str], list[float | None]]] = {}
@@ -298,7 +304,7 @@ def children(user: Any, entity: Entity, period: Period, limit: int = 60) -> dict
         return None
     objs = list(qs.restrict(user, VIEW).order_by("code")[:limit])
     field_name = ENTITY_FIELDS[child_level]
-    counts = {r[f"{field_name}_id"]: r for r in _latest(
+    counts = {r[f"{field_name}_id"]: r for r in that_count(
         Measurement.objects.restrict(user, VIEW).filter(period=period, level=child_level,
                                                         **{f"{field_name}_id__in": [o.pk for o in objs]}))
         .values(f"{field_name}_id").annotate(**_status_counts())}

@@ -53,6 +53,7 @@ from zhengai.goals.models import (
     YearTarget,
 )
 from zhengai.monitoring.models import Measurement, entity_key
+from zhengai.monitoring.selectors import that_count
 from zhengai.standards.models import QCPoint
 
 DEMO_TODAY = datetime.date(2026, 11, 23)   # "today" in the demo: the goal chain never reads the clock
@@ -398,11 +399,10 @@ class GoalChainBuilder:
         self.points = {p.code: p for p in QCPoint.objects.filter(institution=inst)}
         period = f"{BASELINE}-{BASELINE + 1}"
         self.measured: dict[tuple[str, str], Decimal] = {}
-        for code, key, value in (Measurement.objects.filter(institution=inst, period__code=period,
-                                                            value__isnull=False)
-                                 .order_by("qc_point__code", "entity_key", "version")
+        for code, key, value in (that_count(Measurement.objects.filter(institution=inst, period__code=period))
+                                 .filter(value__isnull=False)
                                  .values_list("qc_point__code", "entity_key", "value")):
-            self.measured[(code, key)] = value      # the highest version last
+            self.measured[(code, key)] = value
 
     # -- plans, goals, observation points and yearly targets ----------------------------------------------
     def build_plans(self) -> None:

@@ -371,13 +371,13 @@ class SpiralBuilder:
         """Each measured year's computation of the run entities on 10 November of its autumn (the 2025-2026 one
         MEASURED_ON), and their warnings raised then. Not only for the tidy story: the recompute signals
         `measurements_recorded` for every year when the demo's transaction commits, and the handler judges an
-        improvement by any of its point's measurements computed after the start — left on the build's clock,
-        the 2023-2024 data would "verify" the December 2025 measures."""
+        improvement by a measurement whose data is newer than its start — left on the build's clock (the data
+        as of the demo's import), the autumn data would "verify" the December 2025 measures."""
         keys = [r.key for r in self.runs]
         for period in Period.objects.filter(kind="academic_year", code__in=[f"{y}-{y + 1}" for y in YEARS]):
             when = MEASURED_ON.replace(year=period.start.year)
             Measurement.objects.filter(institution=self.inst, period=period, entity_key__in=keys,
-                                       version=1).update(computed_at=when)
+                                       version=1).update(computed_at=when, data_as_of=when)
             Warning.objects.filter(institution=self.inst, period=period, entity_key__in=keys,
                                    qc_point__isnull=False).update(raised_at=when)
 
@@ -467,7 +467,7 @@ class SpiralBuilder:
                     institution=self.inst, qc_point=point, period=self.year, level=m.level, entity_key=m.entity_key,
                     unit_id=m.unit_id, major_id=m.major_id, course_id=m.course_id, teacher_id=m.teacher_id,
                     value=value, status=status, inputs={}, formula=m.formula, lines=m.lines,
-                    computed_at=REMEASURED_AT, version=m.version + 1)
+                    computed_at=REMEASURED_AT, data_as_of=REMEASURED_AT, version=m.version + 1)
                 improvement = Improvement.objects.get(institution=self.inst, entity_key=run.key, qc_point=point)
                 if passes:
                     improvement_record_effect(

@@ -3,7 +3,9 @@
 An improvement comes from a warning or a diagnosis finding: measure, owner, deadline, expected effect. Its
 **effect** is what has been observed after the measure — never a forecast (seed 004 附件2 note 4, seed 003 附件4
 note 4) — so the platform accepts an effect only when it cites a measurement of the same QC point and entity
-computed after the measure started, or when it says plainly that the measure has not been carried out.
+resting on new data — source rows imported or changed on or after the day the measure started, or of a period
+that began then — or when it says plainly that the measure has not been carried out. When a recompute ran
+says nothing: an import for one major recomputes the point for every major.
 
 The data closes the loop by itself: monitoring sends `measurements_recorded` after a recompute, and
 `on_measurements_recorded` judges the improvements in progress — a later pass makes the improvement effective
@@ -36,6 +38,7 @@ from zhengai.frameworks.models import Adoption, Element, Point, Task
 from zhengai.goals.models import editor_q
 from zhengai.monitoring.choices import OPEN_STATES, TRANSITIONS, Status, WarningState
 from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, Notification, Warning
+from zhengai.monitoring.selectors import that_count
 from zhengai.monitoring.services import (
     ENTITY_MODELS,
     ESCALATION_LABELS,
@@ -47,16 +50,13 @@ from zhengai.standards.choices import Level, Operator
 from zhengai.standards.models import QCPoint
 
 from .choices import ImprovementKind, ImprovementState
+from .effects import forecast_problem
 from .models import Cycle, Finding, Improvement
 
 # ---- the effect rule ---------------------------------------------------------------------------------------
 
-# Words that make a sentence a forecast or an estimate, not an observation (seed 004 附件2 note 4: 改进效果 "不是
-# 预测或估计成效"). Chinese has no spaces, so each word is looked for as a whole substring of the text.
-FORECAST_WORDS = ("预计", "预期", "预测", "预估", "估计", "将会", "有望", "可望", "力争", "争取", "计划将", "期望")
-# Phrases that contain one of those words but report what was observed ("复测达标，达到预期"; "争取到专项经费"):
-# taken out of the text before the check, so a factual sentence is not refused.
-FACTUAL_PHRASES = ("未达到预期", "达到预期", "未达预期", "超过预期", "超出预期", "好于预期", "低于预期", "争取到")
+MEASURED = (Status.PASS, Status.WARNING, Status.FAIL)
+# The forecast rule lives in `effects`: reports' 改进效果 use the same one.
 
 NOT_CARRIED_OUT_TEXT = "措施尚未实施"
 # What the handler reads of a warning to find who answers for it (its unit) without a query per row.
@@ -65,20 +65,17 @@ WARNING_RELATED = ("warning", "warning__qc_point", "warning__unit", "warning__ma
                    "qc_point")
 
 
-def forecast_word(text: str) -> str | None:
-    """The first forecast word in `text`, or None when the text reads as an observation."""
-    cleaned = text or ""
-    for phrase in FACTUAL_PHRASES:
-        cleaned = cleaned.replace(phrase, "")
-    for word in FORECAST_WORDS:
-        if word in cleaned:
-            return word
-    return None
-
-
 def _day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight of `day` in the platform's time zone: "computed on or after the start day" as one comparison."""
+    """Midnight of `day` in the platform's time zone: "on or after the start day" as one comparison."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def new_data(measurement: Measurement, improvement: Improvement) -> bool:
+    """Whether the measurement rests on data newer than the measure: its source rows include one imported or
+    changed on or after the start day, or one of a period that began then (monitoring records this as
+    `data_as_of`). A measurement recomputed today over last month's rows is no evidence of the measure."""
+    return (improvement.started_on is not None and measurement.data_as_of is not None
+            and measurement.data_as_of >= _day_start(improvement.started_on))
 
 
 def _number(value: Decimal | None) -> str:
@@ -224,15 +221,14 @@ def improvement_start(*, actor: Any, improvement: Improvement, started_on: datet
 def improvement_record_effect(*, actor: Any, improvement: Improvement, effect: str,
                               measurement: Measurement | None = None, not_carried_out: bool = False) -> Improvement:
     """Record the effect. THE EFFECT RULE: accepted only when it cites a measurement of the same QC point and
-    entity computed on or after the day the measure started, or when it is marked not carried out; a text
+    entity resting on data newer than the measure's start (`new_data`), or when it is marked not carried out; a text
     that reads as a forecast is refused whatever it cites. Citing a pass → 已见效 (and the source warning is
     resolved); a warning or fail → 未见效 (and the warning is reopened and escalated)."""
     _may_change(actor, improvement)
     text = (effect or "").strip()
-    word = forecast_word(text)
-    if word is not None:
-        raise ValidationError({"effect": "改进效果须写实施措施之后已经显现的实际效果，不能是预测或估计："
-                                         f"文中有“{word}”"})
+    problem = forecast_problem(text)
+    if problem is not None:
+        raise ValidationError({"effect": problem})
     if not_carried_out:
         if measurement is not None:
             raise ValidationError("已勾选“措施尚未实施”，不能同时引用测量结果")
@@ -255,10 +251,12 @@ def improvement_record_effect(*, actor: Any, improvement: Improvement, effect: s
         raise ValidationError({"measurement": "所引用的测量结果不是该对象的"})
     if improvement.qc_point_id and measurement.qc_point_id != improvement.qc_point_id:
         raise ValidationError({"measurement": "所引用的测量结果不是该质控点的"})
-    if measurement.computed_at < _day_start(improvement.started_on):
-        day = timezone.localdate(measurement.computed_at).isoformat()
-        raise ValidationError({"measurement": f"所引用的测量结果计算于{day}，早于措施开始实施日期"
-                                              f"（{improvement.started_on.isoformat()}），不能作为改进效果"})
+    if not new_data(measurement, improvement):
+        day = (f"截至{timezone.localdate(measurement.data_as_of).isoformat()}"
+               if measurement.data_as_of else "没有导入记录")
+        raise ValidationError({"measurement": f"所引用的测量结果所依据的数据{day}，没有措施开始实施"
+                                              f"（{improvement.started_on.isoformat()}）之后导入或更新的数据，"
+                                              "不能作为改进效果"})
     if measurement.period.end < improvement.started_on:
         # Recomputed today or not, the data of a period that ended before the measure began cannot show its effect.
         raise ValidationError({"measurement": f"所引用的测量结果属于{measurement.period}，该期间在措施开始实施"
@@ -275,7 +273,8 @@ def improvement_record_effect(*, actor: Any, improvement: Improvement, effect: s
 def on_measurements_recorded(sender: Any, institution: Any, period: Period, qc_point: QCPoint,
                              entity_keys: list[str], **kwargs: Any) -> dict[str, int]:
     """Monitoring stored new measurements of `qc_point` for `entity_keys` in `period` (an academic year): judge
-    the improvements in progress on them by the newest measurement computed on or after each one's start."""
+    the improvements in progress on them by the measurement that counts — only when it rests on data newer than
+    the measure's start (`new_data`). A recompute set off by another entity's import leaves them undecided."""
     keys = list(entity_keys or [])
     if not keys:
         return {"effective": 0, "ineffective": 0}
@@ -285,19 +284,15 @@ def on_measurements_recorded(sender: Any, institution: Any, period: Period, qc_p
             started_on__isnull=False).select_related(*WARNING_RELATED))
         if not improvements:
             return {"effective": 0, "ineffective": 0}
-        newest: dict[str, list[Measurement]] = defaultdict(list)
-        for m in (Measurement.objects.filter(qc_point=qc_point, period=period,
-                                             entity_key__in={i.entity_key for i in improvements},
-                                             status__in=[Status.PASS, Status.WARNING, Status.FAIL])
-                  .select_related("qc_point").order_by("-version", "-computed_at")):
-            newest[m.entity_key].append(m)
+        counting = {m.entity_key: m for m in that_count(Measurement.objects.filter(
+            qc_point=qc_point, period=period, entity_key__in={i.entity_key for i in improvements}))
+            .select_related("qc_point")}
         pairs = []
         for improvement in improvements:
             if period.end < improvement.started_on:
                 continue  # a recompute of a year that ended before the measure began says nothing of its effect
-            start = _day_start(improvement.started_on)
-            found = next((m for m in newest[improvement.entity_key] if m.computed_at >= start), None)
-            if found is not None:
+            found = counting.get(improvement.entity_key)
+            if found is not None and found.status in MEASURED and new_data(found, improvement):
                 pairs.append((improvement, found))
         return _settle(pairs, actor=None)
 
@@ -460,28 +455,26 @@ def improvement_for_user(user: Any, institution: Any, pk: int, action: str = VIE
 
 
 def measurement_history(user: Any, improvement: Improvement) -> list[tuple[Measurement, bool]]:
-    """The measurements of the improvement's QC point for its entity over time, each marked whether it was
-    computed on or after the measure started."""
+    """The measurements of the improvement's QC point for its entity over time, each marked whether it rests on
+    data newer than the measure's start (and of a period that had not ended by then)."""
     if not improvement.qc_point_id:
         return []
-    start = _day_start(improvement.started_on) if improvement.started_on else None
     qs = (Measurement.objects.restrict(user).filter(institution_id=improvement.institution_id,
                                                     qc_point_id=improvement.qc_point_id,
                                                     entity_key=improvement.entity_key)
           .select_related("period", "qc_point").order_by("period__start", "version", "computed_at"))
-    return [(m, start is not None and m.computed_at >= start and m.period.end >= improvement.started_on)
-            for m in qs]
+    return [(m, new_data(m, improvement) and m.period.end >= improvement.started_on) for m in qs]
 
 
 def effect_candidates(user: Any, improvement: Improvement) -> QuerySet[Measurement]:
     """Measurements that may be cited as the effect: same QC point (or, without one, any of the entity's),
-    same entity, computed on or after the start, with data."""
+    same entity, resting on data newer than the start, with data."""
     if improvement.started_on is None:
         return Measurement.objects.none()
     qs = Measurement.objects.restrict(user).filter(
         institution_id=improvement.institution_id, entity_key=improvement.entity_key,
-        computed_at__gte=_day_start(improvement.started_on), period__end__gte=improvement.started_on,
-        status__in=[Status.PASS, Status.WARNING, Status.FAIL])
+        data_as_of__gte=_day_start(improvement.started_on), period__end__gte=improvement.started_on,
+        status__in=MEASURED)
     if improvement.qc_point_id:
         qs = qs.filter(qc_point_id=improvement.qc_point_id)
     return qs.select_related("qc_point", "period").order_by("-computed_at", "-version")
@@ -543,9 +536,9 @@ def element_sheet(user: Any, institution: Any, level: str, key: str, year: Perio
         qc_ids.add(link.qcpoint_id)
     results: dict[int, Measurement] = {}
     if qc_ids and year is not None:
-        for m in (Measurement.objects.restrict(user).filter(institution=institution, period=year, entity_key=key,
-                                                            qc_point_id__in=qc_ids).order_by("version")):
-            results[m.qc_point_id] = m  # the highest version wins
+        for m in that_count(Measurement.objects.restrict(user).filter(institution=institution, period=year,
+                                                                      entity_key=key, qc_point_id__in=qc_ids)):
+            results[m.qc_point_id] = m
     rows = []
     for element in elements:
         element_points = points.get(element.pk, [])

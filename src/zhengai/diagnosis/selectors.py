@@ -15,6 +15,7 @@ from zhengai.core.permissions import VIEW, get_object_for_user
 from zhengai.frameworks.models import Adoption, Element
 from zhengai.monitoring.choices import Status
 from zhengai.monitoring.models import Measurement
+from zhengai.monitoring.selectors import that_count
 
 from .choices import CycleState, Gate
 from .models import Assessment, Cycle, CycleStep, Finding, Improvement, ScheduleTemplate, Stage
@@ -65,18 +66,18 @@ def academic_year(period: Period) -> Period:
 
 
 def year_measurements(cycle: Cycle) -> QuerySet:
-    """The measurements of the cycle's entity in its academic year (periods inside the year count too)."""
+    """The measurements that count of the cycle's entity in its academic year (periods inside the year count
+    too): one per QC point and period, through monitoring's one reader."""
     year = academic_year(cycle.period)
-    return (Measurement.objects.filter(institution_id=cycle.institution_id, entity_key=cycle.entity_key,
-                                       period__start__gte=year.start, period__end__lte=year.end)
+    return (that_count(Measurement.objects.filter(institution_id=cycle.institution_id, entity_key=cycle.entity_key,
+                                                  period__start__gte=year.start, period__end__lte=year.end))
             .select_related("qc_point", "period"))
 
 
 def latest_measurements(cycle: Cycle) -> list[Measurement]:
-    """One measurement per QC point: the latest data version of the year (a frozen year's later import opens a
-    new version; the newest is what stands)."""
+    """One measurement per QC point: the one that counts, of the latest period of the year that has one."""
     latest: dict[int, Measurement] = {}
-    for m in year_measurements(cycle).order_by("qc_point__order", "qc_point__code", "version", "period__start"):
+    for m in year_measurements(cycle).order_by("qc_point__order", "qc_point__code", "period__start"):
         latest[m.qc_point_id] = m
     return list(latest.values())
 
@@ -98,10 +99,19 @@ def points_missing_improvement(cycle: Cycle) -> list:
 
 def gate_problems(cycle: Cycle, gate: str) -> list[str]:
     """What is missing before a stage with this gate may be passed (empty: nothing missing)."""
-    if gate == Gate.MEASUREMENTS and not year_measurements(cycle).exists():
+    if gate == Gate.MEASUREMENTS:
         year = academic_year(cycle.period)
-        return [f"缺少测量结果：{cycle.entity}在{year}还没有任何质控点的测量结果，"
-                f"请先导入状态数据并计算质控点（或由质管办重新计算）"]
+        measured = [m for m in latest_measurements(cycle) if m.qc_point.active]
+        if not measured:
+            return [f"缺少测量结果：{cycle.entity}在{year}还没有任何质控点的测量结果，"
+                    f"请先导入状态数据并计算质控点（或由质管办重新计算）"]
+        # 无数据 is not a result: measurements that are all 无数据 give nothing to diagnose against. (A few points
+        # without data beside measured ones do not block: a teacher without attendance records can still be
+        # diagnosed on the rest; the cycle page lists those points as 无数据.)
+        if all(m.status == Status.NO_DATA for m in measured):
+            names = "、".join(f"{m.qc_point.code} {m.qc_point.name}" for m in measured)
+            return [f"缺少有数据的测量结果：{cycle.entity}在{year}的质控点测量结果均为“无数据”（{names}），"
+                    f"无法据以诊断。请先补齐相应的状态数据并重新计算"]
     if gate == Gate.IMPROVEMENTS:
         missing = points_missing_improvement(cycle)
         if missing:

@@ -35,6 +35,7 @@ from zhengai.standards.choices import Level
 
 from . import improvements as svc
 from .choices import CycleState, ImprovementState
+from .effects import FORECAST_WORDS
 from .forms_improvements import EffectForm, ImprovementForm, StartForm
 from .models import Cycle, Finding, Improvement
 
@@ -159,7 +160,7 @@ def improvement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "effect_form": effect_form, "history": svc.measurement_history(request.user, improvement),
         "may_start": improvement.state in (ImprovementState.PLANNED, ImprovementState.NOT_CARRIED_OUT),
         "overdue": improvement.deadline < timezone.localdate() and improvement.state != ImprovementState.EFFECTIVE,
-        "forecast_words": "、".join(svc.FORECAST_WORDS)})
+        "forecast_words": "、".join(FORECAST_WORDS)})
 
 
 # ---- add from a warning or a finding -------------------------------------------------------------------------

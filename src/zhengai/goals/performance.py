@@ -21,6 +21,7 @@ from zhengai.core.permissions import access_for
 from zhengai.core.services import save_object
 from zhengai.monitoring.choices import Status, WarningState
 from zhengai.monitoring.models import Measurement, Warning
+from zhengai.monitoring.selectors import that_count
 from zhengai.org.models import Unit
 from zhengai.standards.choices import Level
 
@@ -157,13 +158,9 @@ def scores(institution: Any, year: int, scheme: PerformanceScheme) -> list[Score
         state=TaskState.CANCELLED)  # a cancelled task is neither owed nor missed
     warnings = Warning.objects.filter(institution=institution, assigned_unit_id=OuterRef("pk"), raised_at__year=year)
     period = academic_year_for(year)
-    measurements = Measurement.objects.filter(institution=institution, period=period)
-    if period is not None:
-        # The newest data version only: a frozen year keeps its older version too.
-        latest = measurements.order_by("-version").values_list("version", flat=True).first() or 1
-        measurements = measurements.filter(version=latest)
-    else:
-        measurements = measurements.none()
+    # The measurements that count (per point and entity: a correction of one table keeps the others' points).
+    measurements = (that_count(Measurement.objects.filter(institution=institution, period=period))
+                    if period is not None else Measurement.objects.none())
     units = (Unit.objects.filter(institution=institution, active=True).order_by("code").annotate(
         n_tasks=_count(tasks, "unit_id"),
         n_done=_count(tasks.filter(state=TaskState.DONE), "unit_id"),

@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from zhengai.core.permissions import CHANGE
 from zhengai.monitoring.models import Measurement
+from zhengai.monitoring.selectors import that_count
 
 from .models import Goal, ObservationPoint, OnePagePlan, Plan, PlanTask, YearTarget
 from .services import KIND_RANK, onepage_unit
@@ -50,13 +51,13 @@ def academic_year_code(year: int) -> str:
 
 
 def _measured(plan: Plan, qc_point_ids: set[int], years: list[int]) -> dict[tuple[int, int], Decimal | None]:
-    """Measured values of the plan's entity by (QC point, year): one query, the latest data version wins."""
+    """Measured values of the plan's entity by (QC point, year): the measurements that count, one query."""
     if not qc_point_ids or not years:
         return {}
     codes = {academic_year_code(y): y for y in years}
-    rows = (Measurement.objects.filter(institution_id=plan.institution_id, entity_key=plan.entity_key,
-                                       qc_point_id__in=qc_point_ids, period__code__in=codes)
-            .order_by("version").values_list("qc_point_id", "period__code", "value"))
+    rows = (that_count(Measurement.objects.filter(institution_id=plan.institution_id, entity_key=plan.entity_key,
+                                                  qc_point_id__in=qc_point_ids, period__code__in=codes))
+            .values_list("qc_point_id", "period__code", "value"))
     return {(qc, codes[code]): value for qc, code, value in rows}
 
 

@@ -17,15 +17,28 @@ a term of attendance take minutes).
 from __future__ import annotations
 
 import copy
+import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Expression, ExpressionWrapper, F, FloatField, Q, Value
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Q,
+    Value,
+)
 from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Least, NullIf
 from django.db.models.sql.constants import LOUTER
+from django.utils import timezone
 
 from . import measures
 
@@ -295,6 +308,9 @@ def evaluate_tree(node: Any, values: dict[str, Decimal | None]) -> Decimal | Non
 # ---- compiling to the ORM -------------------------------------------------------------------------------
 
 FLOAT = FloatField()
+# The source columns of a grouped table (their names carry no underscore: see sources_of).
+SOURCE_AT, SOURCE_IMPORT, SOURCE_START = "zsat", "zsimp", "zsstart"
+SOURCE_FIELDS = {SOURCE_AT: DateTimeField(), SOURCE_IMPORT: IntegerField(), SOURCE_START: DateField()}
 
 
 class _GroupedRows:
@@ -314,9 +330,26 @@ class _GroupedRows:
         self.columns[column] = measure
         return column
 
+    def source_columns(self) -> dict[str, Any]:
+        """How new the rows feeding the measures are, as three more columns of the same GROUP BY: the newest
+        import that brought or changed one (time and id: ids grow with time) and the latest period start.
+        Only the rows some measure reads (the OR of their filters), so a row no measure counts is no input."""
+        filters = [m.filter for m in self.columns.values()]
+        reads = None if not filters or any(not f for f in filters) else Q()
+        if reads is not None:
+            for f in filters:
+                reads |= f
+        extra = {"filter": reads} if reads else {}
+        out = {SOURCE_START: Max("period__start", **extra)}
+        if any(f.name == "last_import" for f in self.model._meta.get_fields()):
+            out[SOURCE_AT] = Max("last_import__at", **extra)
+            out[SOURCE_IMPORT] = Max("last_import_id", **extra)
+        return out
+
     def queryset(self) -> Any:
         return (self.model.objects.filter(self.rows_filter).order_by().annotate(zk=F(self.path)).values("zk")
-                .annotate(**{c: m.aggregate_expression(filtered=True) for c, m in self.columns.items()}))
+                .annotate(**{c: m.aggregate_expression(filtered=True) for c, m in self.columns.items()},
+                          **self.source_columns()))
 
 
 class _GroupedJoin:
@@ -371,8 +404,8 @@ class _GroupedColumn(Expression):
     """One measure's column of a `_GroupedRows`; resolving it joins the grouped rows to the entity query
     (once per query: every use of a measure of the same table reuses the join)."""
 
-    def __init__(self, group: _GroupedRows, column: str):
-        super().__init__(output_field=FLOAT)
+    def __init__(self, group: _GroupedRows, column: str, output_field: Any = None):
+        super().__init__(output_field=output_field or FLOAT)
         self.group, self.column, self.alias = group, column, None
 
     def resolve_expression(self, query: Any = None, allow_joins: bool = True, reuse: Any = None,
@@ -428,6 +461,24 @@ class Compiled:
     value: Any
     inputs: dict[str, Any]       # measure name → expression
     aliases: dict[str, str]      # measure name → annotation alias
+    sources: dict[str, Any] = field(default_factory=dict)  # annotation alias → a source column (see sources_of)
+
+
+def sources_of(row: dict[str, Any]) -> tuple[datetime.datetime | None, int | None]:
+    """(data as of, newest import id) of an entity's row annotated with a Compiled's `sources`: the newest of
+    its tables' import times and period starts, and the largest import id."""
+    moments, imports = [], []
+    for alias, value in row.items():
+        if value is None or not alias.startswith("src_"):
+            continue
+        kind = alias.rsplit("_", 1)[1]
+        if kind == SOURCE_AT:
+            moments.append(value)
+        elif kind == SOURCE_START:
+            moments.append(timezone.make_aware(datetime.datetime.combine(value, datetime.time.min)))
+        elif kind == SOURCE_IMPORT:
+            imports.append(value)
+    return (max(moments) if moments else None), (max(imports) if imports else None)
 
 
 def compile_for(text: str, level: str, filters: dict[str, Q]) -> Compiled:
@@ -444,4 +495,8 @@ def compile_for(text: str, level: str, filters: dict[str, Q]) -> Compiled:
             groups[key] = _GroupedRows(f"zm{len(groups)}", measure.model, measure.paths[level], filters[measure.basis])
         inputs[n] = measure_column(measure, groups[key])
     aliases = {n: f"in_{i}" for i, n in enumerate(names)}
-    return Compiled(value=compile_tree(tree, inputs), inputs=inputs, aliases=aliases)
+    sources = {}
+    for g, group in enumerate(groups.values()):
+        for column in group.source_columns():
+            sources[f"src_{g}_{column}"] = _GroupedColumn(group, column, SOURCE_FIELDS[column])
+    return Compiled(value=compile_tree(tree, inputs), inputs=inputs, aliases=aliases, sources=sources)

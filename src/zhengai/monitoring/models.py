@@ -108,6 +108,16 @@ class Measurement(EntityOwned):
     lines = models.JSONField("计算时的标准", default=dict, blank=True)
     computed_at = models.DateTimeField("计算时间")
     version = models.PositiveIntegerField("数据版本", default=1)
+    # How new the data behind the value is — not when it was computed. The newest, over the source rows the
+    # inputs were aggregated from, of the time the import that brought or last changed a row ran and of the
+    # start of the row's period (rows without an import record: teaching process, rows keyed in). An
+    # improvement is judged only by a measurement whose data is newer than its start: a recompute set off by
+    # another entity's import leaves this unchanged.
+    data_as_of = models.DateTimeField("数据截至", null=True, blank=True,
+                                      help_text="输入数据中最近一次导入（或最晚统计期间开始）的时间")
+    source_import = models.ForeignKey("statedata.ImportRecord", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name="最近导入",
+                                      help_text="输入数据所来自的最近一次导入记录")
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -117,10 +117,12 @@ def compute_point(point: QCPoint, institution: Any, filters: dict[str, Q], entit
     qs = entity_queryset(point.level, institution)
     if entity_ids is not None:
         qs = qs.filter(pk__in=list(entity_ids))
-    annotations = {"value": compiled.value, **{compiled.aliases[n]: e for n, e in compiled.inputs.items()}}
+    annotations = {"value": compiled.value, **{compiled.aliases[n]: e for n, e in compiled.inputs.items()},
+                   **compiled.sources}
     rows = qs.order_by().annotate(**annotations).values("pk", *annotations)
     return [{"pk": r["pk"], "value": _decimal(r["value"]),
-             "inputs": {n: (None if r[a] is None else float(r[a])) for n, a in compiled.aliases.items()}}
+             "inputs": {n: (None if r[a] is None else float(r[a])) for n, a in compiled.aliases.items()},
+             "sources": fl.sources_of(r)}
             for r in rows]
 
 
@@ -182,12 +184,14 @@ def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dic
             institution=institution, qc_point=point, period=year, level=point.level,
             entity_key=entity_key(point.level, row["pk"]), value=row["value"], status=row["status"],
             inputs=row["inputs"], formula=point.formula, computed_at=now, version=version,
+            data_as_of=row["sources"][0], source_import_id=row["sources"][1],
             lines={**lines, **({"own_target": target.pk} if target is not None else {}),
                    **{k: str(v) for k, v in row_lines.items() if k in ("standard", "warning") and v is not None}},
             **_entity_fields(point.level, row["pk"])))
     Measurement.objects.bulk_create(
         objs, update_conflicts=True, unique_fields=["qc_point", "period", "entity_key", "version"],
-        update_fields=["value", "status", "inputs", "formula", "lines", "computed_at"], batch_size=500)
+        update_fields=["value", "status", "inputs", "formula", "lines", "computed_at", "data_as_of", "source_import"],
+        batch_size=500)
     ids = dict(Measurement.objects.filter(qc_point=point, period=year, version=version,
                                           entity_key__in=[o.entity_key for o in objs])
                .values_list("entity_key", "pk"))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 
 from zhengai.core.models import Period
 from zhengai.diagnosis.choices import ImprovementState
@@ -21,6 +21,7 @@ from zhengai.diagnosis.models import Improvement
 from zhengai.frameworks.models import Element, Framework, Task
 from zhengai.goals.models import Indicator, ObservationPoint, OnePagePlan, PlanTask
 from zhengai.monitoring.models import Measurement, Warning, entity_key
+from zhengai.monitoring.selectors import that_count
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
@@ -98,14 +99,8 @@ def _year_q(period: Period, prefix: str = "period__") -> Q:
     return Q(**{f"{prefix}start__gte": period.start, f"{prefix}start__lte": period.end})
 
 
-def _latest(measurements) -> list[Measurement]:
-    """The newest data version of each (QC point, period)."""
-    seen: dict[tuple[int, int], Measurement] = {}
-    for m in measurements:
-        k = (m.qc_point_id, m.period_id)
-        if k not in seen or m.version > seen[k].version:
-            seen[k] = m
-    return sorted(seen.values(), key=lambda m: (m.qc_point.order, m.qc_point.code, m.period.start))
+def _ordered(measurements) -> list[Measurement]:
+    return sorted(measurements, key=lambda m: (m.qc_point.order, m.qc_point.code, m.period.start))
 
 
 def _unit_matches(name: str, text: str) -> bool:
@@ -131,9 +126,9 @@ class Gatherer:
         self.qcs = {q.pk: q for q in QCPoint.objects.filter(pk__in=qc_ids)}
         self.own_qc = {pk for pk, q in self.qcs.items() if q.level == self.level}
         self.measurements: dict[int, list[Measurement]] = defaultdict(list)
-        for m in _latest(Measurement.objects.filter(institution=institution, entity_key=self.key,
-                                                    qc_point_id__in=self.own_qc).filter(_year_q(period))
-                         .select_related("qc_point", "period")):
+        for m in _ordered(that_count(Measurement.objects.filter(institution=institution, entity_key=self.key,
+                                                                qc_point_id__in=self.own_qc).filter(_year_q(period)))
+                          .select_related("qc_point", "period")):
             self.measurements[m.qc_point_id].append(m)
         self.summaries = self._summaries(qc_ids - self.own_qc) if self.level == Level.SCHOOL else {}
         self._tasks(point_ids)
@@ -156,17 +151,14 @@ class Gatherer:
                                  .order_by("created_at", "pk"))
 
     def _summaries(self, qc_ids: set[int]) -> dict[int, dict[str, int]]:
-        """For the school report: how the lower levels' entities stand on each QC point (newest data version)."""
+        """For the school report: how the lower levels' entities stand on each QC point (the measurements that
+        count)."""
         if not qc_ids:
             return {}
-        base = Measurement.objects.filter(institution=self.institution, qc_point_id__in=qc_ids).filter(
-            _year_q(self.period))
-        newest = base.values("period_id").annotate(v=Max("version"))
-        q = Q(pk__in=[])
-        for row in newest:
-            q |= Q(period_id=row["period_id"], version=row["v"])
+        base = that_count(Measurement.objects.filter(institution=self.institution, qc_point_id__in=qc_ids).filter(
+            _year_q(self.period)))
         out: dict[int, dict[str, int]] = defaultdict(dict)
-        for row in base.filter(q).values("qc_point_id", "status").annotate(n=Count("pk")):
+        for row in base.order_by().values("qc_point_id", "status").annotate(n=Count("pk")):
             out[row["qc_point_id"]][row["status"]] = row["n"]
         return out
 

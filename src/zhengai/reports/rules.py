@@ -14,6 +14,9 @@ Where the limits come from:
 A department's lower bound (2 000) can only be judged on a finished report, so the department's range is
 checked when the report is submitted; while drafting it is only a warning. Every other limit is hard: a save
 that breaks it is refused. The share of problems and causes is never a refusal, only a flag.
+
+An effect that reads as a forecast is refused at every save and at submission, with the improvement loop's
+rule (`diagnosis.effects`): seeds 003 附件4 note 4 and 004 附件2 note 4.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+from zhengai.diagnosis.effects import forecast_problem
 
 SCHOOL = "school"
 COLLEGE = "college"
@@ -186,6 +191,10 @@ def check(report: ReportText | Any, *, submitting: bool = False) -> list[Problem
             if limit and count > limit:
                 found.append(Problem(f"“{row.label}”的{name} {count} 字，超过 {limit} 字", ERROR, row.label, fld,
                                      count, limit))
+        # The improvement loop's own rule (one place): an effect observed, never forecast.
+        forecast = forecast_problem(row.effects)
+        if forecast:
+            found.append(Problem(f"“{row.label}”的{forecast}", ERROR, row.label, "effects"))
         ratio = share(row)
         if ratio is not None and (ratio < limits.share_min or (limits.share_max and ratio > limits.share_max)):
             found.append(Problem(
