@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 
+from django.db import connection
 from openpyxl import load_workbook
 
 # Stored as they are (through the ORM, past any cleaner at the entrances).
 FORMULAS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)"]
-CONTROL = "李四娘\x00\x07\x1b"
+# PostgreSQL itself refuses a NUL in text, so there no stored name can hold one; the other controls it keeps.
+CONTROL = "李四娘\x07\x1b" if connection.vendor == "postgresql" else "李四娘\x00\x07\x1b"
 HOSTILE = [*FORMULAS, CONTROL]
 
 
