@@ -22,6 +22,7 @@ from zhengai.core.services import save_object
 from zhengai.monitoring.choices import Status, WarningState
 from zhengai.monitoring.models import Measurement, Warning
 from zhengai.monitoring.selectors import that_count
+from zhengai.org.entities import answered_units
 from zhengai.org.models import Unit
 from zhengai.standards.choices import Level
 
@@ -198,5 +199,5 @@ def visible_scores(user: Any, institution: Any, year: int, scheme: PerformanceSc
     access = access_for(user)
     if access.is_superuser or access.has_role(WIDE_ROLES, institution.pk):
         return rows
-    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-    return [s for s in rows if s.unit.pk in heads or s.unit.parent_id in heads]
+    units = answered_units(access)
+    return [s for s in rows if s.unit.pk in units]
