@@ -157,7 +157,11 @@ def scores(institution: Any, year: int, scheme: PerformanceScheme) -> list[Score
     """Every active unit's score for `year`, ranked (ties share a rank; unscored units come last)."""
     tasks = PlanTask.objects.filter(institution=institution, unit_id=OuterRef("pk"), due__year=year).exclude(
         state=TaskState.CANCELLED)  # a cancelled task is neither owed nor missed
-    warnings = Warning.objects.filter(institution=institution, assigned_unit_id=OuterRef("pk"), raised_at__year=year)
+    # A unit is scored on the warnings about what it answers for as a unit — itself, its majors, courses and
+    # teachers, its tasks, the school-level points it leads — the levels its QC rate counts; a student's or a
+    # class's warning is the counsellor's, and never weighs on an office (all student warnings once did).
+    warnings = (Warning.objects.filter(institution=institution, assigned_unit_id=OuterRef("pk"), raised_at__year=year)
+                .exclude(level__in=[Level.STUDENT, Level.CLASS]))
     period = academic_year_for(year)
     # The measurements that count (per point and entity: a correction of one table keeps the others' points).
     measurements = (that_count(Measurement.objects.filter(institution=institution, period=period))
