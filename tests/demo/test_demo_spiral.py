@@ -23,7 +23,8 @@ from zhengai.diagnosis.choices import CycleState, ImprovementState
 from zhengai.diagnosis.models import Assessment, Cycle, CycleStep, Improvement
 from zhengai.goals.models import PlanTask
 from zhengai.monitoring.choices import OPEN_STATES, Status, WarningKind
-from zhengai.monitoring.models import Warning, entity_key
+from zhengai.monitoring.models import Warning
+from zhengai.org.entities import entity_key
 from zhengai.reports import rules
 from zhengai.reports.choices import ReportKind, ReportState
 from zhengai.reports.models import Report

@@ -23,8 +23,9 @@ from zhengai.core.periods import ensure_academic_year
 from zhengai.core.services import membership_grant, user_create
 from zhengai.diagnosis import improvements as svc
 from zhengai.diagnosis.models import Cycle, Finding, Improvement
-from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, Notification, Warning, entity_key
+from zhengai.monitoring.models import Measurement, Notification, Warning
 from zhengai.monitoring.signals import measurements_recorded
+from zhengai.org.entities import ENTITY_FIELDS, entity_key
 from zhengai.standards.models import QCPoint
 
 # ---- helpers (imported by the other test modules of this folder) ------------------------------------------

@@ -71,7 +71,8 @@ def test_each_kind_of_break_is_found(college, chain):
     assert len(targets) == 1 and "无测量的观测点" in targets[0].title and "2023—2024学年" in targets[0].detail
     assert kinds_of(found, "plan_expired") == ["十四五总规划"]
     assert kinds_of(found, "onepage_draft") == [f"2024 {chain['draft'].name}"]
-    assert dict((k, n) for k, _, n in health.counts(found)) == {k: 1 for k in health.KINDS}
+    # The chain fixture raises no warning; test_a_warning_that_reached_nobody_is_listed covers that kind.
+    assert dict((k, n) for k, _, n in health.counts(found)) == {k: int(k != "warning_nobody") for k in health.KINDS}
     # Each item links to where it is fixed (or nowhere while that page is still to come).
     orphan = next(i for i in found if i.kind == "goal_parent")
     assert orphan.url == health.link("goals:plan_detail", chain["orphan"].plan_id)
@@ -103,3 +104,20 @@ def test_health_page_who_may_and_who_may_not(college, other, chain, login):
     for key in ("head", "teacher", "student"):
         assert login(college.users[key]).get(url).status_code == 403, key
     assert "孤立目标" not in login(other.users["quality"]).get(url).content.decode()
+
+
+def test_a_warning_that_reached_nobody_is_listed(college):
+    """Chain health names the owner without an account: a major nobody leads in a college nobody heads."""
+    from zhengai.core.periods import ensure_academic_year
+    from zhengai.monitoring.models import Warning
+    from zhengai.org.models import Major
+
+    c = college
+    lonely = Major.objects.create(institution=c.institution, code="560101", name="数控技术", unit=c.units["mech"])
+    w = Warning.objects.create(institution=c.institution, level="major", entity_key=f"major:{lonely.pk}",
+                               major=lonely, title="专业预警", severity="normal", period=ensure_academic_year(2024))
+    listed = [i for i in health.issues(c.institution, TODAY) if i.kind == "warning_nobody"]
+    assert [i.url for i in listed] == [reverse("monitoring:warning_detail", args=[w.pk])]
+    assert "数控技术" in listed[0].detail
+    w.owners.add(c.users["quality"])
+    assert not [i for i in health.issues(c.institution, TODAY) if i.kind == "warning_nobody"]

@@ -31,8 +31,10 @@ EVERYTHING = {sd.MajorYear: {"510201", "460104"}, sd.TeacherYear: {"T001", "T002
 SEES = {
     "leader": EVERYTHING, "quality": EVERYTHING, "steward": EVERYTHING, "supervisor": EVERYTHING,
     "expert": EVERYTHING,
+    # A major leader answers for the courses that serve the major (the kernel's one rule, as monitoring had it),
+    # so they see those courses' evaluations too.
     "major_leader": {sd.MajorYear: {"510201"}, sd.TeacherYear: set(), sd.Dropout: set(), sd.InstitutionYear: set(),
-                     sd.Funding: set(), sd.Evaluation: set(), sd.CourseYear: {"510201"}, sd.Counsellor: set()},
+                     sd.Funding: set(), sd.Evaluation: {"T001"}, sd.CourseYear: {"510201"}, sd.Counsellor: set()},
     "head": {sd.MajorYear: {"510201"}, sd.TeacherYear: {"T001"}, sd.Dropout: set(), sd.InstitutionYear: set(),
              sd.Funding: set(), sd.Evaluation: {"T001"}, sd.CourseYear: {"510201"}, sd.Counsellor: set()},
     "teacher": {sd.MajorYear: set(), sd.TeacherYear: {"T001"}, sd.Dropout: set(), sd.InstitutionYear: set(),

@@ -17,8 +17,9 @@ from zhengai.core.permissions import VIEW
 from zhengai.diagnosis.models import Cycle
 from zhengai.goals.models import OnePagePlan, Plan
 from zhengai.monitoring.choices import Status
-from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, entity_key
+from zhengai.monitoring.models import Measurement
 from zhengai.monitoring.selectors import that_count
+from zhengai.org.entities import ENTITY_FIELDS, ENTITY_MODELS, entity_key
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.reports.models import Report
 from zhengai.standards.choices import Level
@@ -27,12 +28,6 @@ from zhengai.standards.models import QCPoint
 STATUS_ORDER = [Status.PASS, Status.WARNING, Status.FAIL, Status.NO_DATA]
 STATUS_COLOURS = {Status.PASS: "#1b7f3b", Status.WARNING: "#d08a00", Status.FAIL: "#b00020",
                   Status.NO_DATA: "#9aa3ad"}
-ENTITY_MODELS = {Level.UNIT: Unit, Level.MAJOR: Major, Level.COURSE: Course, Level.TEACHER: Teacher,
-                 Level.STUDENT: Student, Level.CLASS: Klass}
-# What a level's cockpit drills into, and how the children of one entity are found.
-DRILL = {Level.SCHOOL: Level.UNIT, Level.UNIT: Level.MAJOR, Level.MAJOR: Level.COURSE,
-         Level.COURSE: Level.TEACHER, Level.CLASS: Level.STUDENT}
-
 
 def entity_url(level: str, pk: int | None) -> str:
     if level == Level.SCHOOL:

@@ -52,8 +52,9 @@ from zhengai.goals.models import (
     TaskRecord,
     YearTarget,
 )
-from zhengai.monitoring.models import Measurement, entity_key
+from zhengai.monitoring.models import Measurement
 from zhengai.monitoring.selectors import that_count
+from zhengai.org.entities import entity_key
 from zhengai.standards.models import QCPoint
 
 DEMO_TODAY = datetime.date(2026, 11, 23)   # "today" in the demo: the goal chain never reads the clock

@@ -71,9 +71,10 @@ from zhengai.diagnosis.services import (
 )
 from zhengai.frameworks.models import Element
 from zhengai.monitoring.choices import OPEN_STATES, Status
-from zhengai.monitoring.models import Measurement, Warning, entity_key
+from zhengai.monitoring.models import Measurement, Warning
 from zhengai.monitoring.status import evaluate
 from zhengai.org.choices import StudentStatus
+from zhengai.org.entities import entity_key
 from zhengai.org.models import Student
 from zhengai.reports import rules
 from zhengai.reports.choices import ReportKind

@@ -37,15 +37,15 @@ from zhengai.core.services import save_object
 from zhengai.frameworks.models import Adoption, Element, Point, Task
 from zhengai.goals.models import editor_q
 from zhengai.monitoring.choices import OPEN_STATES, TRANSITIONS, Status, WarningState
-from zhengai.monitoring.models import ENTITY_FIELDS, Measurement, Notification, Warning
+from zhengai.monitoring.models import Measurement, Notification, Warning
 from zhengai.monitoring.selectors import that_count
 from zhengai.monitoring.services import (
-    ENTITY_MODELS,
     ESCALATION_LABELS,
     ESCALATION_TOP,
     escalation_people,
     warning_transition,
 )
+from zhengai.org.entities import ENTITY_FIELDS, ENTITY_MODELS
 from zhengai.standards.choices import Level, Operator
 from zhengai.standards.models import QCPoint
 

@@ -24,8 +24,10 @@ from zhengai.core.services import save_object
 from zhengai.goals.choices import PlanState
 from zhengai.goals.models import Goal, Plan
 from zhengai.monitoring.models import Notification
-from zhengai.monitoring.models import entity_key as make_key
 from zhengai.org.choices import StudentStatus, UnitKind
+from zhengai.org.entities import ENTITY_FIELDS as ENTITY_FIELD
+from zhengai.org.entities import OWNER_ROLES
+from zhengai.org.entities import entity_key as make_key
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.standards.choices import Level
 
@@ -87,11 +89,6 @@ DEFAULT_TEMPLATES = [
 # Three-yearly templates first: in the year a major's construction assessment falls due, its yearly teaching
 # assessment would be the same cycle (entity, academic year, kind) — the three-yearly one takes that place.
 FREQUENCY_ORDER = {Frequency.THREE_YEARS: 0, Frequency.YEAR: 1, Frequency.SEMESTER: 2, Frequency.MONTH: 3}
-# The responsible user of an entity held as a scoped membership.
-OWNER_ROLES = {Level.UNIT: (Role.UNIT_HEAD, Unit), Level.MAJOR: (Role.MAJOR_LEADER, Major),
-               Level.COURSE: (Role.COURSE_LEADER, Course), Level.CLASS: (Role.COUNSELLOR, Klass)}
-ENTITY_FIELD = {Level.UNIT: "unit", Level.MAJOR: "major", Level.COURSE: "course", Level.TEACHER: "teacher",
-                Level.STUDENT: "student", Level.CLASS: "klass"}
 
 
 def _fail(message: str | list[str]) -> None:

@@ -13,12 +13,13 @@ from zhengai.core.forms import Form, InstitutionModelForm
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import User
 from zhengai.core.permissions import VIEW
+from zhengai.org.entities import ENTITY_MODELS
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
 from .choices import PLAN_LEVELS, OnePageLevel, PlanKind
 from .models import Cost, Goal, Indicator, Objective, ObservationPoint, OnePagePlan, Plan, PlanTask, YearTarget
-from .services import LEVEL_MODELS, goal_parent_choices
+from .services import goal_parent_choices
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d")
 MONTHS = [(m, f"{m}月") for m in range(1, 13)]
@@ -34,9 +35,9 @@ def entity_options(user: Any, institution: Any, levels: list[str]) -> list[tuple
     """Suggestions (level, code, name) for the object code field: what the user can see, at most 300 a level."""
     options = []
     for level in levels:
-        model = LEVEL_MODELS.get(level)
-        if model is None:
+        if level == Level.SCHOOL or level not in ENTITY_MODELS:
             continue
+        model = ENTITY_MODELS[level]
         qs = model.objects.restrict(user, VIEW).filter(institution=institution, active=True).order_by("code")
         options += [(level, code, name) for code, name in qs.values_list("code", "name")[:300]]
     return options
@@ -44,10 +45,9 @@ def entity_options(user: Any, institution: Any, levels: list[str]) -> list[tuple
 
 def resolve_entity(user: Any, institution: Any, level: str, code: str) -> Any:
     """The object of `level` with this code, among those the user can see; None if none."""
-    model = LEVEL_MODELS.get(level)
-    if model is None or not code:
+    if level == Level.SCHOOL or level not in ENTITY_MODELS or not code:
         return None
-    return model.objects.restrict(user, VIEW).filter(institution=institution, code=code.strip()).first()
+    return ENTITY_MODELS[level].objects.restrict(user, VIEW).filter(institution=institution, code=code.strip()).first()
 
 
 class _Form(InstitutionModelForm):

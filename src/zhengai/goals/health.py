@@ -27,6 +27,7 @@ KINDS = {
     "target_measure": "观测点目标值没有测量",
     "plan_expired": "规划已过期仍在执行",
     "onepage_draft": "往年一页纸计划仍为草稿",
+    "warning_nobody": "预警无人接收（责任人及所在部门负责人均无账号）",
 }
 
 
@@ -94,6 +95,19 @@ def issues(institution: Any, today: datetime.date) -> list[Issue]:
                            link("goals:plan_detail", p.pk)))
     for op in OnePagePlan.objects.filter(institution=institution, status=PlanStatus.DRAFT, year__lt=today.year):
         found.append(Issue("onepage_draft", f"{op.year} {op}", "往年计划从未提交", link("goals:onepage_detail", op.pk)))
+    # A warning must reach a person: the kernel resolves it to the entity's owners with accounts, else to the
+    # unit head up the tree; one that reached nobody names an owner to give an account to.
+    from zhengai.monitoring.choices import OPEN_STATES
+    from zhengai.monitoring.models import Warning
+
+    nobody = (Warning.objects.filter(institution=institution, state__in=OPEN_STATES)
+              .filter(~Exists(Warning.owners.through.objects.filter(warning_id=OuterRef("pk"))))
+              .select_related("qc_point", "unit", "major", "course", "teacher", "student", "klass", "institution")
+              .order_by("level", "entity_key")[:200])
+    for w in nobody:
+        found.append(Issue("warning_nobody", str(w), f"对象：{w.get_level_display()} {w.entity}，"
+                                                     "请为其负责人或所在部门负责人开通账号",
+                           link("monitoring:warning_detail", w.pk)))
     return found
 
 

@@ -16,6 +16,7 @@ from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.monitoring.models import EntityOwned
+from zhengai.org.entities import answered_units
 from zhengai.org.models import Course, Klass, Major, Unit
 from zhengai.standards.models import QCPoint
 
@@ -38,7 +39,7 @@ def editor_q(access: Access, prefix: str = "") -> Q:
     head their unit and the majors, courses and classes in it; a major leader the major; a course leader the
     course; a counsellor the class and its students; a teacher and a student only their own plan."""
     p = prefix
-    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+    heads = answered_units(access)
     counselled = access.scoped_ids(Role.COUNSELLOR, Klass)
     user = access.user.pk
     return (access.institution_q(f"{p}institution", "change", roles=PLANNERS)

@@ -22,6 +22,7 @@ from zhengai.core.services import save_object
 from zhengai.monitoring.choices import Status, WarningState
 from zhengai.monitoring.models import Measurement, Warning
 from zhengai.monitoring.selectors import that_count
+from zhengai.org.entities import answered_units
 from zhengai.org.models import Unit
 from zhengai.standards.choices import Level
 
@@ -156,7 +157,11 @@ def scores(institution: Any, year: int, scheme: PerformanceScheme) -> list[Score
     """Every active unit's score for `year`, ranked (ties share a rank; unscored units come last)."""
     tasks = PlanTask.objects.filter(institution=institution, unit_id=OuterRef("pk"), due__year=year).exclude(
         state=TaskState.CANCELLED)  # a cancelled task is neither owed nor missed
-    warnings = Warning.objects.filter(institution=institution, assigned_unit_id=OuterRef("pk"), raised_at__year=year)
+    # A unit is scored on the warnings about what it answers for as a unit — itself, its majors, courses and
+    # teachers, its tasks, the school-level points it leads — the levels its QC rate counts; a student's or a
+    # class's warning is the counsellor's, and never weighs on an office (all student warnings once did).
+    warnings = (Warning.objects.filter(institution=institution, assigned_unit_id=OuterRef("pk"), raised_at__year=year)
+                .exclude(level__in=[Level.STUDENT, Level.CLASS]))
     period = academic_year_for(year)
     # The measurements that count (per point and entity: a correction of one table keeps the others' points).
     measurements = (that_count(Measurement.objects.filter(institution=institution, period=period))
@@ -198,5 +203,5 @@ def visible_scores(user: Any, institution: Any, year: int, scheme: PerformanceSc
     access = access_for(user)
     if access.is_superuser or access.has_role(WIDE_ROLES, institution.pk):
         return rows
-    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-    return [s for s in rows if s.unit.pk in heads or s.unit.parent_id in heads]
+    units = answered_units(access)
+    return [s for s in rows if s.unit.pk in units]

@@ -20,8 +20,8 @@ from zhengai.core.choices import AuditAction, Role
 from zhengai.core.models import Membership
 from zhengai.core.permissions import CHANGE, access_for
 from zhengai.core.services import save_object
-from zhengai.monitoring.models import ENTITY_FIELDS, entity_key
-from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
+from zhengai.org.entities import ENTITY_FIELDS, ENTITY_MODELS, entity_key
+from zhengai.org.models import Unit
 from zhengai.standards.choices import Level
 
 from .choices import PLAN_LEVELS, OnePageLevel, PlanKind, PlanStatus, TaskState
@@ -37,10 +37,6 @@ from .models import (
     ProgressUpdate,
     YearTarget,
 )
-
-# The model that names the entity of each level (the school level has none: the institution is the entity).
-LEVEL_MODELS: dict[str, type[models.Model]] = {Level.UNIT: Unit, Level.MAJOR: Major, Level.COURSE: Course,
-                                               Level.TEACHER: Teacher, Level.STUDENT: Student, Level.CLASS: Klass}
 
 # How high each kind of plan stands in the chain: a parent plan (and a parent goal's plan) must stand higher.
 KIND_RANK = {PlanKind.MASTER: 0, PlanKind.SPECIAL: 1, PlanKind.SUB: 2, PlanKind.MAJOR: 3, PlanKind.COURSE: 4,
@@ -66,7 +62,7 @@ def _check_entity(institution: Any, level: str, entity: Any, field: str = "entit
         if entity is not None:
             raise ValidationError({field: "学校层面的规划不指定对象"})
         return
-    model = LEVEL_MODELS.get(level)
+    model = ENTITY_MODELS.get(level)
     if entity is None:
         raise ValidationError({field: f"请选择{Level(level).label}"})
     if model is None or not isinstance(entity, model):

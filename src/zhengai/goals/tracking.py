@@ -26,7 +26,8 @@ from zhengai.core.permissions import VIEW, access_for
 from zhengai.core.services import save_object
 from zhengai.monitoring import services as monitoring
 from zhengai.monitoring.choices import OPEN_STATES, Severity, WarningKind, WarningState
-from zhengai.monitoring.models import ENTITY_FIELDS, Notification, Warning
+from zhengai.monitoring.models import Notification, Warning
+from zhengai.org.entities import ENTITY_FIELDS, answered_units
 from zhengai.org.models import Unit
 
 from .choices import OPEN_TASK_STATES, TaskKind, TaskState
@@ -286,8 +287,7 @@ def board_tasks(user: Any, institution: Any, year: int, *, unit: Any = None, kin
     # The gate's view includes the tasks a person owns in a plan they do not otherwise see.
     qs = PlanTask.objects.restrict(user, VIEW).filter(institution=institution, plan__year=year)
     if not (access.is_superuser or access.has_role(BOARD_ROLES, institution.pk)):
-        heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-        qs = qs.filter(Q(unit_id__in=heads) | Q(unit__parent_id__in=heads) | Q(owner_id=user.pk))
+        qs = qs.filter(Q(unit_id__in=answered_units(access)) | Q(owner_id=user.pk))
     if unit is not None:
         qs = qs.filter(unit=unit)
     if kind in TaskKind.values:
@@ -300,8 +300,7 @@ def board_units(user: Any, institution: Any):
     access = access_for(user)
     qs = Unit.objects.restrict(user).filter(institution=institution, active=True)
     if not (access.is_superuser or access.has_role(BOARD_ROLES | INSTITUTION_WIDE_ROLES, institution.pk)):
-        heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-        qs = qs.filter(Q(pk__in=heads) | Q(parent_id__in=heads))
+        qs = qs.filter(pk__in=answered_units(access))
     return qs.order_by("code")
 
 

@@ -11,45 +11,18 @@ from django.db.models import Q
 from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned, Period
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.org.entities import ENTITY_FIELDS, answered_units, entity_rows_q
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
 from .choices import OPEN_STATES, Severity, Status, WarningKind, WarningState
 
-# The entity field of each level (the school level has none: the institution is the entity).
-ENTITY_FIELDS = {Level.UNIT: "unit", Level.MAJOR: "major", Level.COURSE: "course", Level.TEACHER: "teacher",
-                 Level.STUDENT: "student", Level.CLASS: "klass"}
-
 
 def owner_q(access: Access, prefix: str = "") -> Q:
-    """Rows (measurements, warnings) whose entity the user answers for: a teacher their own and their courses',
-    a course leader the course, a major leader the major and its courses, classes and students, a unit head
-    the unit's entities down to its students, a counsellor the class and its students, a student themself.
+    """Rows (measurements, warnings) whose entity the user answers for (the kernel's rule, org.entities).
     School-level rows are not personal: every member sees them."""
-    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-    led = access.scoped_ids(Role.MAJOR_LEADER, Major)
-    user = access.user.pk
-    p = prefix
-    return (Q(**{f"{p}level": Level.SCHOOL})
-            # A major leader answers for the major's courses, classes and students too.
-            | Q(**{f"{p}course_id__in": Course.majors.through.objects.filter(major_id__in=led).values("course_id")})
-            | Q(**{f"{p}klass__major_id__in": led}) | Q(**{f"{p}student__major_id__in": led})
-            | Q(**{f"{p}klass__major__unit_id__in": heads}) | Q(**{f"{p}student__major__unit_id__in": heads})
-            | Q(**{f"{p}teacher__user_id": user})
-            # A subquery, not a join through the course's teachers: a join would repeat rows and every
-            # count over the gate would need DISTINCT.
-            | Q(**{f"{p}course_id__in": Course.teachers.through.objects.filter(teacher__user_id=user)
-                   .values("course_id")})
-            | Q(**{f"{p}teacher_id__in": access.scoped_ids(Role.TEACHER, Teacher)})
-            | Q(**{f"{p}course_id__in": access.scoped_ids(Role.COURSE_LEADER, Course)})
-            | Q(**{f"{p}major_id__in": led})
-            | Q(**{f"{p}unit_id__in": heads}) | Q(**{f"{p}unit__parent_id__in": heads})
-            | Q(**{f"{p}major__unit_id__in": heads}) | Q(**{f"{p}course__unit_id__in": heads})
-            | Q(**{f"{p}teacher__unit_id__in": heads})
-            | Q(**{f"{p}klass_id__in": access.scoped_ids(Role.COUNSELLOR, Klass)})
-            | Q(**{f"{p}student__klass_id__in": access.scoped_ids(Role.COUNSELLOR, Klass)})
-            | Q(**{f"{p}student__user_id": user}))
+    return Q(**{f"{prefix}level": Level.SCHOOL}) | entity_rows_q(access, prefix)
 
 
 class EntityOwned(InstitutionOwned):
@@ -89,10 +62,6 @@ class EntityOwned(InstitutionOwned):
 def own_warning_ids(user_id: int) -> models.QuerySet:
     """Warnings a user is an owner of, as a subquery (a join through the owners would repeat rows)."""
     return Warning.owners.through.objects.filter(user_id=user_id).values("warning_id")
-
-
-def entity_key(level: str, pk: int | None) -> str:
-    return "school" if level == Level.SCHOOL else f"{level}:{pk}"
 
 
 class Measurement(EntityOwned):
@@ -191,8 +160,7 @@ class Warning(EntityOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
-        heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
-        mine = Q(pk__in=own_warning_ids(access.user.pk)) | Q(assigned_unit_id__in=heads)
+        mine = Q(pk__in=own_warning_ids(access.user.pk)) | Q(assigned_unit_id__in=answered_units(access))
         member = access.institution_q("institution", VIEW)
         if action == VIEW:
             return access.wide_q("institution") | (member & (owner_q(access) | mine))

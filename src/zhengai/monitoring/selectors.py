@@ -28,8 +28,10 @@ def my_warnings(user: Any, institution: Any):
     from .models import own_warning_ids, owner_q
 
     access = access_for(user)
-    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
     answerable = owner_q(access) & ~Q(level=Level.SCHOOL)
+    # Items assigned to a unit reach the heads of that unit itself; the unit above learns of them by 督办
+    # (escalation), not at once — the inbox is what is the reader's to act on.
+    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
     return (warnings_for(user, institution)
             .filter(Q(pk__in=own_warning_ids(user.pk)) | Q(assigned_unit_id__in=heads) | answerable))
 

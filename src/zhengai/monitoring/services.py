@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,22 +19,28 @@ from django.utils import timezone
 
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction, PeriodKind, Role
-from zhengai.core.models import Institution, Membership, Period
-from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
+from zhengai.core.models import Membership, Period
+from zhengai.org.entities import (
+    ENTITY_FIELDS,
+    entity_key,
+    entity_model,
+    entity_queryset,
+    responsible_people,
+    unit_heads,
+    units_of,
+)
 from zhengai.standards.choices import Level
 from zhengai.standards.models import OwnTarget, QCPoint
 
 from . import formula as fl
 from . import measures
 from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningState
-from .models import ENTITY_FIELDS, Measurement, Notification, Warning, WarningPolicy, entity_key
+from .models import Measurement, Notification, Warning, WarningPolicy
 from .signals import measurements_recorded
 from .status import evaluate
 
 log = logging.getLogger(__name__)
 
-ENTITY_MODELS = {Level.SCHOOL: Institution, Level.UNIT: Unit, Level.MAJOR: Major, Level.COURSE: Course,
-                 Level.TEACHER: Teacher, Level.STUDENT: Student, Level.CLASS: Klass}
 QUANTUM = Decimal("0.0001")
 
 
@@ -84,13 +89,6 @@ def data_version(institution: Any, year: Period) -> tuple[int, bool]:
     return latest.number, latest.state == "frozen"
 
 
-def entity_queryset(level: str, institution: Any):
-    model = ENTITY_MODELS[level]
-    if level == Level.SCHOOL:
-        return model.objects.filter(pk=institution.pk)
-    return model.objects.filter(institution=institution, active=True)
-
-
 def _decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
@@ -124,40 +122,6 @@ def compute_point(point: QCPoint, institution: Any, filters: dict[str, Q], entit
              "inputs": {n: (None if r[a] is None else float(r[a])) for n, a in compiled.aliases.items()},
              "sources": fl.sources_of(r)}
             for r in rows]
-
-
-def _owners_by_entity(level: str, keys: list[int], institution: Any) -> dict[int, set[int]]:
-    """Users who answer for each entity: unit head, major leader, course leader, the teacher, the counsellor."""
-    owners: dict[int, set[int]] = defaultdict(set)
-    if not keys or level == Level.SCHOOL:
-        return owners
-
-    def scoped(role: str, model: type, ids_by_scope: dict[int, list[int]]) -> None:
-        ct = ContentType.objects.get_for_model(model)
-        for user_id, scope_id in Membership.objects.filter(
-                institution=institution, role=role, active=True, scope_type=ct,
-                scope_id__in=list(ids_by_scope)).values_list("user_id", "scope_id"):
-            for entity in ids_by_scope.get(scope_id, []):
-                owners[entity].add(user_id)
-
-    if level == Level.UNIT:
-        scoped(Role.UNIT_HEAD, Unit, {k: [k] for k in keys})
-    elif level == Level.MAJOR:
-        scoped(Role.MAJOR_LEADER, Major, {k: [k] for k in keys})
-    elif level == Level.COURSE:
-        scoped(Role.COURSE_LEADER, Course, {k: [k] for k in keys})
-    elif level == Level.TEACHER:
-        for pk, user_id in Teacher.objects.filter(pk__in=keys, user__isnull=False).values_list("pk", "user_id"):
-            owners[pk].add(user_id)
-        scoped(Role.TEACHER, Teacher, {k: [k] for k in keys})
-    elif level == Level.CLASS:
-        scoped(Role.COUNSELLOR, Klass, {k: [k] for k in keys})
-    elif level == Level.STUDENT:
-        by_class: dict[int, list[int]] = defaultdict(list)
-        for pk, klass_id in Student.objects.filter(pk__in=keys).values_list("pk", "klass_id"):
-            by_class[klass_id].append(pk)
-        scoped(Role.COUNSELLOR, Klass, by_class)
-    return owners
 
 
 def _entity_fields(level: str, pk: int) -> dict[str, Any]:
@@ -216,13 +180,20 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
     passing = [k for k, r in by_key.items() if r["status"] == Status.PASS and k in open_warnings]
     new, changed = [], []
     updates: list[tuple[Warning, dict[str, Any], dict[str, Any]]] = []
+    # Who answers for a new warning: a school-level point's lead unit; for an entity, the unit it belongs to —
+    # never the point's lead unit wholesale (every student warning used to land on 学生工作处, its inbox and
+    # its performance score).
+    fresh = [r["pk"] for k, r in failing.items() if k not in open_warnings]
+    entity_units = units_of(point.level, fresh) if point.level != Level.SCHOOL else {}
     for key, row in failing.items():
         severity = Severity.SERIOUS if row["status"] == Status.FAIL else Severity.NORMAL
         existing = open_warnings.get(key)
         if existing is None:
             new.append(Warning(institution=institution, qc_point=point, period=year, level=point.level,
                                entity_key=key, measurement_id=measurement_ids.get(key), severity=severity,
-                               assigned_unit_id=point.lead_unit_id, **_entity_fields(point.level, row["pk"])))
+                               assigned_unit_id=(point.lead_unit_id if point.level == Level.SCHOOL
+                                                 else entity_units.get(row["pk"])),
+                               **_entity_fields(point.level, row["pk"])))
         elif existing.severity != severity or existing.measurement_id != measurement_ids.get(key):
             before = {"severity": existing.severity, "measurement": existing.measurement_id}
             existing.severity = severity
@@ -231,7 +202,7 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
             updates.append((existing, before, {"severity": severity, "measurement": existing.measurement_id}))
     # Every warning the recompute raises, re-grades or resolves is audited (actor None: the system), in bulk;
     # entities are named from one query so that the number of queries stays the same whatever their number.
-    names = dict(ENTITY_MODELS[point.level].objects.filter(pk__in=[r["pk"] for r in by_key.values()])
+    names = dict(entity_model(point.level).objects.filter(pk__in=[r["pk"] for r in by_key.values()])
                  .values_list("pk", "name")) if new or changed or passing else {}
 
     def describe(w: Warning) -> str:
@@ -256,7 +227,13 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
         audit.record_bulk(actor=None, action=AuditAction.CREATE, describe=describe, note="重算：发出预警",
                           items=[(w, {}, {"state": w.state, "severity": w.severity, "measurement": w.measurement_id})
                                  for w in saved.values()])
-        owners = _owners_by_entity(point.level, [failing[k]["pk"] for k in saved], institution)
+        # Every warning reaches people with accounts: the entity's owners, else its unit's head up the tree
+        # (the kernel's inverse); a school-level warning, the heads of the point's lead unit.
+        if point.level == Level.SCHOOL:
+            lead = unit_heads(institution, [point.lead_unit_id]).get(point.lead_unit_id, set())
+            owners = {r["pk"]: lead for r in failing.values()}
+        else:
+            owners = responsible_people(institution, point.level, [failing[k]["pk"] for k in saved])
         through = Warning.owners.through
         links, notices = [], []
         for key, warning in saved.items():
@@ -503,8 +480,9 @@ def subject_warnings_settle(*, subject: Any = None, subject_type: Any = None, su
 
 
 def unit_of(warning: Warning) -> int | None:
-    """The unit that answers for a warning: the assigned unit, else the unit its entity belongs to (read through
-    the relations the caller selected: major, course, teacher, klass__major, student__major)."""
+    """The unit that answers for a warning: the assigned unit (a task's unit, a school-level point's lead unit,
+    the unit an entity belongs to), else the unit its entity belongs to (read through the relations the caller
+    selected: major, course, teacher, klass__major, student__major)."""
     if warning.assigned_unit_id:
         return warning.assigned_unit_id
     if warning.unit_id:
@@ -517,22 +495,6 @@ def unit_of(warning: Warning) -> int | None:
     if warning.student_id:
         return warning.student.major.unit_id
     return None
-
-
-def unit_heads(institution: Any, unit_ids: Iterable[int | None]) -> dict[int, set[int]]:
-    """The heads of each unit, or of its parent unit when it has none (an office reports to its college); two
-    queries whatever the number of units."""
-    ids = set(unit_ids) - {None}
-    if not ids:
-        return {}
-    parents = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "parent_id"))
-    by_scope: dict[int, set[int]] = defaultdict(set)
-    for user_id, scope_id in Membership.objects.filter(
-            institution=institution, role=Role.UNIT_HEAD, active=True,
-            scope_type=ContentType.objects.get_for_model(Unit),
-            scope_id__in=ids | {p for p in parents.values() if p}).values_list("user_id", "scope_id"):
-        by_scope[scope_id].add(user_id)
-    return {u: set(by_scope.get(u) or by_scope.get(parents.get(u), set())) for u in ids}
 
 
 def escalation_people(institution: Any, warnings: Iterable[Warning]) -> dict[int, set[int]]:

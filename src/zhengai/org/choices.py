@@ -19,6 +19,19 @@ SEED000_SYSTEMS = [
 SYSTEM_SETS = {"default": DEFAULT_SYSTEMS, "seed000": SEED000_SYSTEMS}
 
 
+class Level(models.TextChoices):
+    """层面: what a standard set and its QC points measure (the five horizontal levels, plus unit and class);
+    the entity kernel (org/entities.py) knows each level's table and who answers for its entities."""
+
+    SCHOOL = "school", "学校"
+    UNIT = "unit", "部门（院系）"
+    MAJOR = "major", "专业"
+    COURSE = "course", "课程"
+    TEACHER = "teacher", "教师"
+    STUDENT = "student", "学生"
+    CLASS = "class", "班级"
+
+
 class UnitKind(models.TextChoices):
     SECONDARY_COLLEGE = "college", "二级学院（系部）"
     FUNCTIONAL = "functional", "职能部门"

@@ -26,13 +26,15 @@ from .choices import (
 
 
 def _head_units(access: Access) -> set[int]:
-    return access.scoped_ids(Role.UNIT_HEAD, Unit)
+    """The units the user answers for as a head: theirs and every unit below (the kernel's rule)."""
+    from .entities import answered_units  # the kernel imports these models
+
+    return answered_units(access)
 
 
 def _unit_scope(access: Access, field: str) -> Q:
-    """Rows whose unit (at `field`) the user heads, directly or as the parent unit."""
-    ids = _head_units(access)
-    return Q(**{f"{field}_id__in": ids}) | Q(**{f"{field}__parent_id__in": ids})
+    """Rows whose unit (at `field`) the user heads, directly or higher up the unit tree."""
+    return Q(**{f"{field}_id__in": _head_units(access)})
 
 
 def _admin(access: Access) -> Q:
@@ -86,8 +88,7 @@ class Unit(InstitutionOwned):
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
             return access.institution_q("institution", VIEW)
-        ids = _head_units(access)
-        return _admin(access) | Q(pk__in=ids) | Q(parent_id__in=ids)
+        return _admin(access) | Q(pk__in=_head_units(access))
 
 
 class Duty(InstitutionOwned):

@@ -20,8 +20,9 @@ from zhengai.diagnosis.choices import ImprovementState
 from zhengai.diagnosis.models import Improvement
 from zhengai.frameworks.models import Element, Framework, Task
 from zhengai.goals.models import Indicator, ObservationPoint, OnePagePlan, PlanTask
-from zhengai.monitoring.models import Measurement, Warning, entity_key
+from zhengai.monitoring.models import Measurement, Warning
 from zhengai.monitoring.selectors import that_count
+from zhengai.org.entities import ENTITY_FIELDS, entity_key
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
@@ -31,8 +32,8 @@ from .models import ReportRow
 
 KIND_LEVEL = {ReportKind.SCHOOL: Level.SCHOOL, ReportKind.COLLEGE: Level.UNIT, ReportKind.DEPARTMENT: Level.UNIT,
               ReportKind.MAJOR: Level.MAJOR, ReportKind.COURSE: Level.COURSE, ReportKind.TEACHER: Level.TEACHER}
-ENTITY_FIELD = {ReportKind.COLLEGE: "unit", ReportKind.DEPARTMENT: "unit", ReportKind.MAJOR: "major",
-                ReportKind.COURSE: "course", ReportKind.TEACHER: "teacher"}
+# The foreign key naming a report's entity: the kernel's field of the kind's level.
+ENTITY_FIELD = {kind: ENTITY_FIELDS[level] for kind, level in KIND_LEVEL.items() if level in ENTITY_FIELDS}
 NOT_EFFECTIVE = {ImprovementState.PLANNED, ImprovementState.NOT_CARRIED_OUT}
 
 

@@ -14,6 +14,7 @@ from zhengai.core.choices import Role
 from zhengai.core.models import Membership
 from zhengai.core.permissions import VIEW, access_for, get_object_for_user
 from zhengai.org.choices import UnitKind
+from zhengai.org.entities import answered_units
 from zhengai.org.models import Course, Major, Teacher, Unit
 
 from .choices import ReportKind, ReportState
@@ -61,7 +62,7 @@ def creatable(user: Any, institution: Any) -> list[tuple[str, str, str]]:
     courses = Course.objects.filter(institution=institution, active=True)
     teachers = Teacher.objects.filter(institution=institution, active=True)
     if not everything:
-        heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+        heads = answered_units(access)
         units = units.filter(pk__in=heads)
         majors = majors.filter(pk__in=access.scoped_ids(Role.MAJOR_LEADER, Major)) | majors.filter(unit_id__in=heads)
         courses = (courses.filter(pk__in=access.scoped_ids(Role.COURSE_LEADER, Course))

@@ -21,7 +21,8 @@ from zhengai.core.permissions import CHANGE, access_for, can
 from zhengai.core.services import save_object
 from zhengai.frameworks.models import Adoption
 from zhengai.org.choices import UnitKind
-from zhengai.org.models import Course, Major, Teacher, Unit
+from zhengai.org.entities import entity_model
+from zhengai.org.models import Unit
 
 from . import rules
 from .choices import ReportKind, ReportState
@@ -30,8 +31,6 @@ from .models import Report, ReportRow
 from .rendering import check_template
 
 TEXT_FIELDS = ("achievements", "problems", "measures", "effects")
-ENTITY_MODELS = {ReportKind.COLLEGE: Unit, ReportKind.DEPARTMENT: Unit, ReportKind.MAJOR: Major,
-                 ReportKind.COURSE: Course, ReportKind.TEACHER: Teacher}
 TITLES = {ReportKind.SCHOOL: "{name}内部质量保证体系自我诊改报告",
           ReportKind.COLLEGE: "{name}内部质量保证体系自我诊改报告",
           ReportKind.DEPARTMENT: "{name}内部质量保证体系自我诊改报告",
@@ -63,7 +62,7 @@ def check_kind(kind: str, entity: Any) -> None:
     """The entity fits the kind: a secondary college's report is a 院（部）'s, a department's a functional one's."""
     if kind not in ReportKind.values:
         raise ValidationError(f"未知的报告类型：{kind}")
-    expected = Institution if kind == ReportKind.SCHOOL else ENTITY_MODELS[kind]
+    expected = entity_model(KIND_LEVEL[kind])
     if not isinstance(entity, expected):
         raise ValidationError(f"{ReportKind(kind).label}报告的对象不正确")
     if kind == ReportKind.COLLEGE and entity.kind != UnitKind.SECONDARY_COLLEGE:

@@ -1,16 +1,7 @@
 from django.db import models
 
-
-class Level(models.TextChoices):
-    """层面: what a standard set and its QC points measure (the five horizontal levels, plus unit and class)."""
-
-    SCHOOL = "school", "学校"
-    UNIT = "unit", "部门（院系）"
-    MAJOR = "major", "专业"
-    COURSE = "course", "课程"
-    TEACHER = "teacher", "教师"
-    STUDENT = "student", "学生"
-    CLASS = "class", "班级"
+# The levels live with the entity kernel in org; re-exported for the modules that import them from here.
+from zhengai.org.choices import Level  # noqa: F401
 
 
 class Operator(models.TextChoices):

@@ -15,14 +15,16 @@ from django.urls import reverse
 from zhengai.core.choices import Role
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user
-from zhengai.org.models import Course, Major, Teacher
+from zhengai.org.entities import entity_model
+from zhengai.org.models import Course, Major
 
 from . import services
 from .choices import Level
 from .forms import OwnTargetForm, QCPointForm
 from .models import OwnTarget, QCPoint, StandardSet
 
-ENTITY_MODELS = {"major": Major, "course": Course, "teacher": Teacher}
+# The levels whose entities may set their own targets (the tables are the kernel's).
+OWN_TARGET_LEVELS = (Level.MAJOR, Level.COURSE, Level.TEACHER)
 
 
 def _institution(request: HttpRequest) -> Any:
@@ -74,7 +76,7 @@ def qcpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _owned_entities(request: HttpRequest, point: QCPoint, kind: str) -> list:
     """The entities of the point's level the user may set own targets for."""
     access = access_for(request.user)
-    qs = ENTITY_MODELS[kind].objects.filter(institution=point.institution)
+    qs = entity_model(kind).objects.filter(institution=point.institution)
     if access.is_superuser or access.has_role({Role.QUALITY_OFFICE}, point.institution_id):
         return list(qs[:200])
     if kind == "major":
@@ -106,9 +108,9 @@ def qcpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def own_target(request: HttpRequest, pk: int, kind: str, entity_pk: int) -> HttpResponse:
     point = get_object_for_user(_points(request), request.user, VIEW, pk=pk)
-    if kind not in ENTITY_MODELS:
+    if kind not in OWN_TARGET_LEVELS:
         raise Http404
-    entity = get_object_for_user(ENTITY_MODELS[kind].objects.filter(institution=point.institution), request.user,
+    entity = get_object_for_user(entity_model(kind).objects.filter(institution=point.institution), request.user,
                                  VIEW, pk=entity_pk)
     existing = OwnTarget.objects.filter(qc_point=point, **{kind: entity}).first()
     probe = existing or OwnTarget(institution=point.institution, qc_point=point, **{kind: entity})

@@ -23,6 +23,8 @@ from django.db.models import Q
 from zhengai.core.choices import ADMIN_ROLES, Role
 from zhengai.core.models import Institution, InstitutionOwned, Period
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
+from zhengai.org.choices import Level
+from zhengai.org.entities import answers_q
 from zhengai.org.models import Course, Major, Student, Teacher, Unit
 
 from .choices import (
@@ -58,33 +60,7 @@ def flag(label: str) -> models.BooleanField:
     return models.BooleanField(label, default=False)
 
 
-# ---- who owns a row's entity ----------------------------------------------------------------------
-
-def _unit_q(access: Access, path: str) -> Q:
-    """Rows whose unit (at `path`) the user heads, directly or as the parent unit."""
-    ids = access.scoped_ids(Role.UNIT_HEAD, Unit)
-    return Q(**{f"{path}_id__in": ids}) | Q(**{f"{path}__parent_id__in": ids})
-
-
-def _major_q(access: Access, path: str = "major") -> Q:
-    return Q(**{f"{path}_id__in": access.scoped_ids(Role.MAJOR_LEADER, Major)}) | _unit_q(access, f"{path}__unit")
-
-
-def _course_q(access: Access, path: str = "course") -> Q:
-    return Q(**{f"{path}_id__in": access.scoped_ids(Role.COURSE_LEADER, Course)}) | _unit_q(access, f"{path}__unit")
-
-
-def _teacher_q(access: Access, path: str = "teacher") -> Q:
-    return (Q(**{f"{path}__user_id": access.user.pk})
-            | Q(**{f"{path}_id__in": access.scoped_ids(Role.TEACHER, Teacher)})
-            | _unit_q(access, f"{path}__unit"))
-
-
-def _student_q(access: Access, path: str = "student") -> Q:
-    from zhengai.org.models import Klass
-
-    return (_major_q(access, f"{path}__major")
-            | Q(**{f"{path}__klass_id__in": access.scoped_ids(Role.COUNSELLOR, Klass)}))
+# Who owns a row's entity is the kernel's rule (org.entities.answers_q), never a copy here.
 
 
 class StateRecord(InstitutionOwned):
@@ -243,7 +219,7 @@ class TeacherYear(StateRecord):
 
     @classmethod
     def owner_q(cls, access: Access) -> Q:
-        return _teacher_q(access) | _unit_q(access, "unit")
+        return answers_q(access, Level.TEACHER, "teacher") | answers_q(access, Level.UNIT, "unit")
 
 
 class MajorRecord(StateRecord):
@@ -263,7 +239,7 @@ class MajorRecord(StateRecord):
 
     @classmethod
     def owner_q(cls, access: Access) -> Q:
-        return _major_q(access)
+        return answers_q(access, Level.MAJOR, "major")
 
 
 class MajorYear(MajorRecord):
@@ -388,7 +364,8 @@ class CourseYear(StateRecord):
 
     @classmethod
     def owner_q(cls, access: Access) -> Q:
-        return _major_q(access) | _course_q(access) | Q(teacher__user_id=access.user.pk)
+        return (answers_q(access, Level.MAJOR, "major") | answers_q(access, Level.COURSE, "course")
+                | Q(teacher__user_id=access.user.pk))
 
 
 class Dropout(StateRecord):
@@ -414,7 +391,7 @@ class Dropout(StateRecord):
 
     @classmethod
     def owner_q(cls, access: Access) -> Q:
-        return _student_q(access)
+        return answers_q(access, Level.STUDENT, "student")
 
 
 class Counsellor(StateRecord):
@@ -443,7 +420,7 @@ class Counsellor(StateRecord):
 
     @classmethod
     def owner_q(cls, access: Access) -> Q:
-        return _teacher_q(access) | _unit_q(access, "unit")
+        return answers_q(access, Level.TEACHER, "teacher") | answers_q(access, Level.UNIT, "unit")
 
 
 class Evaluation(StateRecord):
@@ -472,7 +449,7 @@ class Evaluation(StateRecord):
 
     @classmethod
     def owner_q(cls, access: Access) -> Q:
-        return _teacher_q(access) | _course_q(access)
+        return answers_q(access, Level.TEACHER, "teacher") | answers_q(access, Level.COURSE, "course")
 
 
 TABLES: list[type[StateRecord]] = [InstitutionYear, Funding, TeacherYear, MajorYear, Admission, Employment,
@@ -579,7 +556,8 @@ class RowChange(models.Model):
 # audited) — and indexes for the aggregates the QC points read (per course, per student, per period).
 
 def _process_owner_q(access: Access) -> Q:
-    return _course_q(access) | _student_q(access) | Q(student__user_id=access.user.pk) | _teacher_q(access)
+    return (answers_q(access, Level.COURSE, "course") | answers_q(access, Level.STUDENT, "student")
+            | answers_q(access, Level.TEACHER, "teacher"))
 
 
 class ProcessRecord(models.Model):
