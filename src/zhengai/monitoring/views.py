@@ -28,7 +28,7 @@ from zhengai.standards.choices import Level
 from . import formula as fl
 from . import selectors, services
 from .choices import Severity, WarningKind, WarningState
-from .models import Notification, Warning
+from .models import Measurement, Notification, Warning
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
@@ -160,8 +160,14 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
 def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     m = get_object_for_user(selectors.measurements_for(request.user, _institution(request)), request.user, VIEW,
                             pk=pk)
+    # The other versions of the same point, entity and period (a correction of a frozen year adds one), and
+    # which of them counts — what every page and report shows.
+    versions = list(selectors.measurements_for(request.user, m.institution).filter(
+        qc_point_id=m.qc_point_id, period_id=m.period_id, entity_key=m.entity_key).order_by("-version"))
+    counting = selectors.that_count(Measurement.objects.filter(pk__in=[v.pk for v in versions])).first()
     return render(request, "monitoring/measurement_detail.html", {
-        "measurement": m, "inputs": _inputs(m),
+        "measurement": m, "inputs": selectors.lineage(request.user, m), "versions": versions,
+        "counting": counting,
         "check": fl.evaluate_tree(fl.parse(m.formula), m.inputs) if m.formula else None})
 
 
