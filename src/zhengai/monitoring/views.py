@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -152,6 +153,15 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(**{key: request.GET[key]})
     if request.GET.get("point"):
         qs = qs.filter(qc_point__code=request.GET["point"])
+    if request.GET.get("period"):
+        qs = qs.filter(period__code=request.GET["period"])
+    if request.GET.get("unit", "").isdigit():
+        # A unit and what lies in it (its majors, courses, teachers): what department performance counts.
+        unit = int(request.GET["unit"])
+        qs = qs.filter(Q(unit_id=unit) | Q(major__unit_id=unit) | Q(course__unit_id=unit) | Q(teacher__unit_id=unit))
+    if request.GET.get("counting"):
+        # The figures of cockpits and reports count one measurement per point, entity and period.
+        qs = selectors.that_count(qs)
     return render(request, "monitoring/measurement_list.html", {"measurements": qs[:500], "levels": Level.choices,
                                                                 "params": request.GET})
 
