@@ -60,6 +60,12 @@ class PointRow:
     pass_rate: float | None
     value: Decimal | None = None      # the school's own value, at the school level
     status: str = ""
+    measurement: Measurement | None = None   # the school's measurement (its page traces the value)
+
+    @property
+    def cells(self) -> list[tuple[str, int]]:
+        """(status, count) in the table's order: each count links to the measurements it counts."""
+        return [(s.value, self.counts[s.value]) for s in STATUS_ORDER]
 
 
 def level_summary(user: Any, institution: Institution, level: str, period: Period) -> list[PointRow]:
@@ -78,7 +84,7 @@ def level_summary(user: Any, institution: Institution, level: str, period: Perio
         m = school.get(point.pk)
         result.append(PointRow(point, counts, sum(counts.values()),
                                round(counts["pass"] * 100 / measured, 1) if measured else None,
-                               m.value if m else None, m.status if m else ""))
+                               m.value if m else None, m.status if m else "", m))
     return result
 
 
@@ -127,11 +133,12 @@ def point_detail(user: Any, institution: Institution, point: QCPoint, period: Pe
     descending = point.operator in ("ge", "gt")
     bad = qs.filter(status__in=[Status.FAIL, Status.WARNING]).exclude(value=None)
     bad = bad.order_by("value" if descending else "-value")[:worst]
-    bad = list(bad.values("value", "status", *( [f"{field_name}_id"] if field_name else [])))
+    bad = list(bad.values("pk", "value", "status", *( [f"{field_name}_id"] if field_name else [])))
     labels = _entity_labels(point.level, [r[f"{field_name}_id"] for r in bad]) if field_name else {}
     worst_rows = [{"label": labels.get(r[f"{field_name}_id"], institution.name) if field_name else institution.name,
                    "url": entity_url(point.level, r[f"{field_name}_id"] if field_name else None),
-                   "value": r["value"], "status": Status(r["status"]).label, "status_code": r["status"]}
+                   "value": r["value"], "status": Status(r["status"]).label, "status_code": r["status"],
+                   "measurement_url": reverse("monitoring:measurement_detail", args=[r["pk"]])}
                   for r in bad]
     return {"figure": figure, "worst": worst_rows, "count": len(values)}
 

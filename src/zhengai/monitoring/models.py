@@ -101,6 +101,12 @@ class Measurement(EntityOwned):
     def __str__(self) -> str:
         return f"{self.qc_point.name} · {self.entity} · {self.period}"
 
+    def get_absolute_url(self) -> str:
+        """The measurement's page (formula, inputs, the source rows): every figure shown links here."""
+        from django.urls import reverse
+
+        return reverse("monitoring:measurement_detail", args=[self.pk])
+
 
 class Warning(EntityOwned):
     """预警: a measurement beyond the warning or fail line, assigned to the QC point's lead unit and the

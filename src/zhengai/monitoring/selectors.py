@@ -75,3 +75,72 @@ def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(user=user, read=False).count()
+
+
+def lineage(user: Any, measurement: Measurement) -> list[dict[str, Any]]:
+    """Where each input of a measurement came from: per input (a measure of its formula) the value, the
+    state-data table, a link to that table's list filtered to the rows behind it (the entity by the measure's
+    path, the periods it read), the import records that brought or last changed those rows, and the data
+    version of each of their periods that was current when the value was computed — frozen, with its
+    snapshot, or still open. Imports and versions the user may not see are named but not linked."""
+    from urllib.parse import urlencode
+
+    from django.urls import NoReverseMatch, reverse
+
+    from zhengai.core.models import Period
+    from zhengai.statedata.models import DataVersion, ImportRecord
+    from zhengai.statedata.versions import version_period
+
+    from . import measures, services
+    from .models import ENTITY_FIELDS
+
+    m = measurement
+    filters = services.period_filters(m.institution, m.period)
+    field = ENTITY_FIELDS.get(m.level)
+    entity_id = getattr(m, f"{field}_id") if field else None
+    out = []
+    for name, value in (m.inputs or {}).items():
+        measure = measures.get(name)
+        item: dict[str, Any] = {"name": name, "value": value, "description": getattr(measure, "description", ""),
+                                "table": "", "rows_url": "", "rows": 0, "imports": [], "versions": []}
+        out.append(item)
+        path = measure.paths.get(m.level) if measure is not None else None
+        if measure is None or path is None:
+            continue
+        rows = measure.model.objects.filter(filters[measure.basis])
+        if measure.filter:
+            rows = rows.filter(measure.filter)
+        if entity_id is not None:
+            rows = rows.filter(**{f"{path}_id": entity_id})
+        facts = rows.order_by().values("period_id", "last_import_id").distinct() if hasattr(
+            measure.model, "last_import") else rows.order_by().values("period_id").distinct()
+        periods = sorted({f["period_id"] for f in facts})
+        import_ids = {f.get("last_import_id") for f in facts} - {None}
+        item["table"] = str(measure.model._meta.verbose_name)
+        item["rows"] = rows.count()
+        query = {"periods": ",".join(map(str, periods or [m.period_id]))}
+        if entity_id is not None:
+            query["of"] = f"{path}:{entity_id}"
+        try:
+            item["rows_url"] = f"{reverse(f'statedata:{measure.table}_list')}?{urlencode(query)}"
+        except NoReverseMatch:
+            pass
+        visible = set(ImportRecord.objects.restrict(user).filter(pk__in=import_ids).values_list("pk", flat=True))
+        item["imports"] = [{"record": r, "visible": r.pk in visible}
+                           for r in ImportRecord.objects.filter(pk__in=import_ids).order_by("-at", "-pk")]
+        years = {version_period(p) for p in Period.objects.filter(pk__in=periods)}
+        versions = DataVersion.objects.filter(institution=m.institution, period__in=years).select_related("period")
+        seen = set(DataVersion.objects.restrict(user).filter(pk__in=versions).values_list("pk", flat=True))
+        for year in sorted(years, key=lambda p: p.start):
+            of_year = versions.filter(period=year)
+            if year.pk == m.period_id:
+                # The measurement's own year: its version number is the data version it was computed from.
+                version = of_year.filter(number=m.version).first()
+            else:
+                # Another year it reads (funding's calendar year, five years of practice): the version current
+                # when the value was computed, or the first (opened only when the year was frozen).
+                version = (of_year.filter(opened_at__lte=m.computed_at).order_by("-number").first()
+                           or of_year.order_by("number").first())
+            if version is not None:
+                item["versions"].append({"version": version, "visible": version.pk in seen})
+    return out

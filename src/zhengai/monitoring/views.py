@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,7 +29,7 @@ from zhengai.standards.choices import Level
 from . import formula as fl
 from . import selectors, services
 from .choices import Severity, WarningKind, WarningState
-from .models import Notification, Warning
+from .models import Measurement, Notification, Warning
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
@@ -152,6 +153,15 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(**{key: request.GET[key]})
     if request.GET.get("point"):
         qs = qs.filter(qc_point__code=request.GET["point"])
+    if request.GET.get("period"):
+        qs = qs.filter(period__code=request.GET["period"])
+    if request.GET.get("unit", "").isdigit():
+        # A unit and what lies in it (its majors, courses, teachers): what department performance counts.
+        unit = int(request.GET["unit"])
+        qs = qs.filter(Q(unit_id=unit) | Q(major__unit_id=unit) | Q(course__unit_id=unit) | Q(teacher__unit_id=unit))
+    if request.GET.get("counting"):
+        # The figures of cockpits and reports count one measurement per point, entity and period.
+        qs = selectors.that_count(qs)
     return render(request, "monitoring/measurement_list.html", {"measurements": qs[:500], "levels": Level.choices,
                                                                 "params": request.GET})
 
@@ -160,8 +170,14 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
 def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     m = get_object_for_user(selectors.measurements_for(request.user, _institution(request)), request.user, VIEW,
                             pk=pk)
+    # The other versions of the same point, entity and period (a correction of a frozen year adds one), and
+    # which of them counts — what every page and report shows.
+    versions = list(selectors.measurements_for(request.user, m.institution).filter(
+        qc_point_id=m.qc_point_id, period_id=m.period_id, entity_key=m.entity_key).order_by("-version"))
+    counting = selectors.that_count(Measurement.objects.filter(pk__in=[v.pk for v in versions])).first()
     return render(request, "monitoring/measurement_detail.html", {
-        "measurement": m, "inputs": _inputs(m),
+        "measurement": m, "inputs": selectors.lineage(request.user, m), "versions": versions,
+        "counting": counting,
         "check": fl.evaluate_tree(fl.parse(m.formula), m.inputs) if m.formula else None})
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from zhengai.core.models import Period
 from zhengai.diagnosis.choices import ImprovementState
@@ -209,8 +210,7 @@ class Gatherer:
             q = self.qcs[pk]
             evidence["qc_points"].append({
                 "code": q.code, "name": q.name, "unit": q.unit,
-                "measurements": [{"period": m.period.name, "value": _plain(m.value), "status": m.status,
-                                  "status_label": m.get_status_display()} for m in self.measurements.get(pk, [])]})
+                "measurements": [measurement_fact(m) for m in self.measurements.get(pk, [])]})
         for pk in sorted(qc_ids - self.own_qc, key=lambda pk: self.qcs[pk].code):
             counts = self.summaries.get(pk)
             if counts:
@@ -218,7 +218,9 @@ class Gatherer:
                 evidence.setdefault("lower_levels", []).append({
                     "code": q.code, "name": q.name, "level": q.get_level_display(),
                     "pass": counts.get("pass", 0), "warning": counts.get("warning", 0),
-                    "fail": counts.get("fail", 0), "no_data": counts.get("no_data", 0)})
+                    "fail": counts.get("fail", 0), "no_data": counts.get("no_data", 0),
+                    # The measurements counted, as the measurement list shows them.
+                    "query": f"level={q.level}&point={q.code}&period={self.period.code}&counting=1"})
         tasks = [t for tid, t in self.tasks.items() if self.task_qc.get(tid, set()) & qc_ids]
         for t in tasks:
             evidence["tasks"].append({"number": t.number, "title": t.title, "state": t.state,
@@ -260,6 +262,14 @@ class Gatherer:
             # reach the element's QC points.
             return bool(fw_tasks or tasks or (self.indicator_qc & qc_ids))
         return bool(own or tasks or improvements)
+
+
+def measurement_fact(m: Measurement) -> dict[str, Any]:
+    """A figure as a report keeps it: the value with what it rests on (its measurement, the data version and
+    when it was computed), so that the report links to the measurement and ends with its 数据来源."""
+    return {"period": m.period.name, "value": _plain(m.value), "status": m.status,
+            "status_label": m.get_status_display(), "id": m.pk, "version": m.version,
+            "computed_at": timezone.localtime(m.computed_at).strftime("%Y-%m-%d %H:%M")}
 
 
 def _improvement(i: Improvement) -> dict[str, Any]:

@@ -69,6 +69,34 @@ def notes(report: Report, limits: rules.Limits) -> list[str]:
             "4. 字数要求：" + "；".join(limits.describe()[:-1]) + "。"]
 
 
+SOURCE_COLUMNS = ["质控点", "对象", "统计期间", "测量值", "状态", "数据版本", "计算时间"]
+
+
+def sources(report: Report, rows: list[ReportRow]) -> list[dict[str, Any]]:
+    """数据来源: every figure the report rests on (the measurements in its rows' evidence), once each, with its
+    QC point, period, data version and computation time — what makes two reports of one period comparable."""
+    entity = report.entity
+    name = getattr(entity, "name", str(entity))
+    seen, out = set(), []
+    for r in rows:
+        if not r.applicable:
+            continue
+        for q in (r.evidence or {}).get("qc_points", []):
+            for m in q.get("measurements", []):
+                key = (q.get("code"), m.get("period"))
+                if key in seen:
+                    continue
+                seen.add(key)
+                value = m.get("value")
+                out.append({"code": q.get("code", ""), "qc_point": f"{q.get('code', '')} {q.get('name', '')}",
+                            "entity": name, "period": m.get("period", ""),
+                            "value": "无数据" if value is None else f"{value}{q.get('unit', '')}",
+                            "status": m.get("status_label", ""),
+                            "version": f"第{m['version']}版" if m.get("version") else "—",
+                            "computed_at": m.get("computed_at", "—"), "id": m.get("id")})
+    return sorted(out, key=lambda s: (s["code"], s["period"]))
+
+
 def context(report: Report, rows: list[ReportRow] | None = None, *, listing: bool = False) -> dict[str, Any]:
     """What every output shows. `listing` wraps multi-line texts for docxtpl (line breaks kept in Word)."""
     from docxtpl import Listing
@@ -93,7 +121,7 @@ def context(report: Report, rows: list[ReportRow] | None = None, *, listing: boo
             "overview_heading": f"（{limits.overview} 字以内）" if limits.overview else "",
             "overview": wrap(report.overview), "columns": columns(report), "rows": out_rows,
             "signatures": signatures(report), "notes": notes(report, limits), "version": report.version,
-            "state": report.get_state_display()}
+            "state": report.get_state_display(), "sources": sources(report, rows)}
 
 
 def active_template(institution: Any, kind: str) -> WordTemplate | None:
@@ -107,13 +135,42 @@ def _render(template_source: Any, ctx: dict[str, Any]) -> bytes:
 
 
 def render_docx(report: Report, rows: list[ReportRow] | None = None) -> bytes:
-    """The report as Word: the institution's active template of this kind, else the built-in one."""
+    """The report as Word: the institution's active template of this kind, else the built-in one, ending with
+    the 数据来源 appendix (added after rendering, so that a college's own template cannot leave it out)."""
     custom = active_template(report.institution, report.kind)
     ctx = context(report, rows, listing=True)
     if custom is not None:
         with custom.file.open("rb") as f:
-            return _render(io.BytesIO(f.read()), ctx)
-    return _render(str(BUILTIN_TEMPLATE), ctx)
+            return append_sources(_render(io.BytesIO(f.read()), ctx), ctx["sources"])
+    return append_sources(_render(str(BUILTIN_TEMPLATE), ctx), ctx["sources"])
+
+
+def append_sources(data: bytes, found: list[dict[str, Any]]) -> bytes:
+    """The rendered document with the 数据来源 appendix as its last part: a heading and one table row a figure."""
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    document.add_paragraph().add_run("附：数据来源").bold = True
+    if not found:
+        document.add_paragraph("本报告未引用平台测量结果。")
+    else:
+        document.add_paragraph("报告中引用的每项测量结果：质控点、统计期间、数据版本和计算时间。")
+        table = document.add_table(rows=1, cols=len(SOURCE_COLUMNS))
+        try:
+            table.style = "Table Grid"
+        except (KeyError, ValueError):
+            pass  # a college's template without Word's grid style: the table stays plain
+        for cell, text in zip(table.rows[0].cells, SOURCE_COLUMNS, strict=True):
+            cell.text = text
+        for item in found:
+            cells = table.add_row().cells
+            values = [item["qc_point"], item["entity"], item["period"], str(item["value"]), item["status"],
+                      item["version"], item["computed_at"]]
+            for cell, text in zip(cells, values, strict=True):
+                cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 def sample_context() -> dict[str, Any]:
@@ -144,11 +201,14 @@ def check_template(data: bytes) -> None:
         raise ValidationError("模板生成的报告为空")
 
 
-def render_html(report: Report, rows: list[ReportRow] | None = None, *, standalone: bool = True) -> str:
-    return render_to_string("reports/report_print.html", {**context(report, rows), "standalone": standalone})
+def render_html(report: Report, rows: list[ReportRow] | None = None, *, standalone: bool = True,
+                links: bool = True) -> str:
+    """`links`: each figure of the 数据来源 appendix links to its measurement (not in a PDF, read offline)."""
+    return render_to_string("reports/report_print.html", {**context(report, rows), "standalone": standalone,
+                                                          "links": links})
 
 
 def render_pdf(report: Report, rows: list[ReportRow] | None = None) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=render_html(report, rows)).write_pdf()
+    return HTML(string=render_html(report, rows, links=False)).write_pdf()

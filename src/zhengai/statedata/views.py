@@ -266,6 +266,12 @@ def process_list(request: HttpRequest, views: type[ProcessViews]) -> HttpRespons
         qs = qs.filter(course__code=filters["course"])
     if filters["student"]:
         qs = qs.filter(student__code=filters["student"])
+    # The source rows of a measurement (a link from its page): the entity by the measure's path, the periods.
+    for key, q in (("of", tables.reach_q(views.model, request.GET.get("of", ""))),
+                   ("periods", tables.periods_q(request.GET.get("periods", "")))):
+        if request.GET.get(key):
+            qs = qs.filter(q) if q is not None else qs.none()
+            filters[key] = request.GET[key]
     try:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
