@@ -134,6 +134,8 @@ TEMPLATES = [
                 "zhengai.core.context_processors.navigation",
                 "zhengai.monitoring.context_processors.notifications",
             ],
+            # Numbers for people on every page without a {% load %}: one rule per unit (core.numbers).
+            "builtins": ["zhengai.core.templatetags.numbers"],
         },
     },
 ]

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 
 from zhengai.core.models import Period
+from zhengai.core.numbers import with_unit
 from zhengai.diagnosis.choices import ImprovementState
 from zhengai.diagnosis.models import Improvement
 from zhengai.frameworks.models import Element, Framework, Task
@@ -266,8 +267,9 @@ def _improvement(i: Improvement) -> dict[str, Any]:
     return {"measure": i.measure, "state": i.state, "state_label": i.get_state_display(),
             "deadline": _plain(i.deadline),
             "effect": i.effect, "verified": bool(m and i.state == ImprovementState.EFFECTIVE),
-            "basis": (f"{m.qc_point.name}（{m.period.name}）测量值 {_plain(m.value)}，{m.get_status_display()}"
-                      if m else "")}
+            "basis": (f"{m.qc_point.name}（{m.period.name}）测量值 "
+                           f"{with_unit(m.value, m.qc_point.unit)}，"
+                      f"{m.get_status_display()}" if m else "")}
 
 
 def draft(improvements: list[Improvement]) -> dict[str, str]:
@@ -283,7 +285,8 @@ def draft(improvements: list[Improvement]) -> dict[str, str]:
         measures.append(f"{n}. {i.measure.strip()}" if many else i.measure.strip())
         m = i.effect_measurement
         if i.state == ImprovementState.EFFECTIVE and m is not None and i.effect.strip():
-            effects.append(f"{tag}：{i.effect.strip()}（{m.qc_point.name}{m.period.name}测量值 {_plain(m.value)}，"
+            effects.append(f"{tag}：{i.effect.strip()}（{m.qc_point.name}{m.period.name}测量值 "
+                           f"{with_unit(m.value, m.qc_point.unit)}，"
                            f"{m.get_status_display()}）")
         elif i.state in NOT_EFFECTIVE or i.not_carried_out:
             effects.append(f"{tag}尚未实施。")
