@@ -249,3 +249,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHENGAI_LOG_LEVEL", "WARNING")},
 }
+
+# django-filter's empty choice reads "---------" by default: a filter left empty shows everything.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"

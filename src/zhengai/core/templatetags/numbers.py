@@ -24,3 +24,11 @@ def number(amount, unit=""):
 def standard(lines, unit=""):
     """{{ measurement.lines|standard:point.unit }} → "≥ 95%"."""
     return numbers.standard_text(lines, unit or "")
+
+
+@register.filter
+def shown(recorded):
+    """{{ pair.0|shown }} → 是 / 否 / （空） / a list joined: an audit value as people read it."""
+    from zhengai.core.audit import shown as _shown
+
+    return _shown(recorded)
