@@ -134,6 +134,8 @@ TEMPLATES = [
                 "zhengai.core.context_processors.navigation",
                 "zhengai.monitoring.context_processors.notifications",
             ],
+            # Numbers for people on every page without a {% load %}: one rule per unit (core.numbers).
+            "builtins": ["zhengai.core.templatetags.numbers"],
         },
     },
 ]
@@ -247,3 +249,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHENGAI_LOG_LEVEL", "WARNING")},
 }
+
+# django-filter's empty choice reads "---------" by default: a filter left empty shows everything.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from zhengai.api.api import api
 from zhengai.core.auth_forms import LoginForm, PasswordForm
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page whatever the <link rel="icon"> says: send them to the static one.
+    path("favicon.ico", lambda request: redirect(static("zhengai/favicon.svg"), permanent=True)),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                 authentication_form=LoginForm, redirect_authenticated_user=True),
          name="login"),

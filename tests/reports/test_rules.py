@@ -7,24 +7,80 @@ import pytest
 from zhengai.reports import rules
 from zhengai.reports.rules import ReportText, RowText, check, count_chars
 
-
-@pytest.mark.parametrize("text,expected", [
+# Known texts and the 字数 Word's 字数统计 gives them (字数 = 中文字符和朝鲜语单词 + 非中文单词). The browser's
+# live count runs the same table (test_word_count_js.py).
+WORD_COUNTS = [
     ("", 0),
     ("质量保证", 4),                       # CJK characters: 1 each
     ("，。、；：“”（）《》？！……", 15),     # full-width punctuation: 1 each (…… is two marks)
+    ("——", 2),                            # the Chinese dash: two marks
     ("Java", 1),                          # an English word: 1
     ("Java 程序设计", 5),                  # the word, then 4 characters; the space counts 0
     ("2025", 1),                          # a number: 1
     ("2025年", 2),
     ("Java8", 1),                         # letters and digits run together: one word
-    ("95%", 2),                           # ASCII punctuation: 1
-    ("3.5", 3),
-    ("  \t\n\u3000", 0),                  # spaces, tabs, line breaks, the ideographic space: 0
+    ("75%", 1),                           # half-width marks inside or around a run join it
+    ("3.5", 1),
+    ("1+X", 1),
+    ("C++", 1),
+    ("Web/App", 1),
+    ("2025-2026", 1),
+    ("(C++)", 1),                         # half-width brackets join the run …
+    ("（C++）", 3),                        # … full-width ones are characters of their own
+    ("Java, Python", 2),
+    ("a - b", 3),                         # a half-width mark alone is a word, as in Word
+    ("达标,原因", 5),
+    ("９５％", 3),                          # full-width digits and signs: 1 each
+    ("  \t\n\u3000\u00a0", 0),              # spaces, tabs, line breaks, the ideographic and no-break space: 0
     ("hello world", 2),
-    ("我们的Java课程 2025年，达标率 95%。", 15),
-])
+    ("한국어 단어", 2),                     # Korean: by word (朝鲜语单词)
+    ("\U00020000字", 2),                   # an ideograph outside the basic plane: 1
+    ("我们的Java课程 2025年，达标率 95%。", 14),
+    ("就业率75%，较上年提高3.5个百分点；推行1+X证书，开设C++与Web/App课程。", 30),
+]
+
+
+@pytest.mark.parametrize("text,expected", WORD_COUNTS)
 def test_count_chars(text, expected):
     assert count_chars(text) == expected
+
+
+# The issue's case: a text with "75%", "3.5", "1+X", "C++", "Web/App" that Word counts at exactly the limit.
+_MIXED = "就业率75%，较上年提高3.5个百分点；推行1+X证书，开设C++与Web/App课程。"   # 30 字 in Word
+
+
+def _at(n: int) -> str:
+    """A text Word counts as `n` 字 that carries the issue's five half-width runs."""
+    return _MIXED + "述" * (n - 30)
+
+
+def test_the_issues_text_at_each_limit():
+    assert count_chars(_at(200)) == 200
+    # Each element's measures and effects (200), for every kind of report.
+    for kind in rules.LIMITS:
+        for fld in ("measures", "effects"):
+            assert _errors(ReportText(kind, rows=[_row(**{fld: _at(200)})])) == []
+            assert len(_errors(ReportText(kind, rows=[_row(**{fld: _at(201)})]))) == 1
+    # The school's overview and each element's opinion (500).
+    assert _errors(ReportText("school", overview=_at(500))) == []
+    assert _errors(ReportText("school", overview=_at(501))) == ["自我诊改工作概述 501 字，超过 500 字"]
+    ok = ReportText("school", rows=[_row(achievements=_at(240), problems="问" * 260)])
+    over = ReportText("school", rows=[_row(achievements=_at(241), problems="问" * 260)])
+    assert _errors(ok) == [] and _errors(over) == ["“1.2 组织构架”的自我诊断意见 501 字，超过 500 字"]
+    # The whole report: 8 000, 3 000, 2 000 (the department's 3 000 only on submission).
+    for kind, limit in [("college", 8000), ("major", 3000), ("course", 2000), ("teacher", 2000),
+                        ("department", 3000)]:
+        assert _errors(ReportText(kind, overview=_at(limit)), submitting=True) == []
+        assert _errors(ReportText(kind, overview=_at(limit + 1)), submitting=True) == [
+            f"报告全文 {limit + 1} 字，超过 {limit} 字"]
+    # The department's floor (2 000) counts the same way.
+    assert _errors(ReportText("department", overview=_at(2000)), submitting=True) == []
+    assert _errors(ReportText("department", overview=_at(1999)), submitting=True) == ["报告全文 1999 字，少于 2000 字"]
+
+
+def test_the_old_count_would_have_refused_what_word_accepts():
+    # Counted mark by mark these five runs are 14, not 5: 209 for what Word calls 200.
+    assert count_chars("75% 3.5 1+X C++ Web/App") == 5
 
 
 def _row(**kw) -> RowText:

@@ -132,3 +132,16 @@ def record_export(
         changes=changes,
         note=(f"导出{count}行" if count is not None else "")[:200],
     )
+
+
+def shown(value: object) -> str:
+    """A recorded value as people read it in the audit log: 是/否, （空）, lists joined — never a Python repr."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(shown(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{shown(v)}" for k, v in value.items())
+    return str(value)

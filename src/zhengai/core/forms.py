@@ -37,6 +37,20 @@ class CleanTextMixin:
             if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
                 # self.fields holds this form's own copies of the fields, so the wrapper stays with the form.
                 field.to_python = _cleaning(field.to_python, str(field.label or name))  # type: ignore[method-assign]
+            _choose_prompt(field)
+
+
+CHOOSE = "请选择…"
+
+
+def _choose_prompt(field: forms.Field) -> None:
+    """Django's empty choice reads "---------"; people read 请选择…."""
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+        field.empty_label = CHOOSE
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0] == ("", "---------"):
+            field.choices = [("", CHOOSE), *choices[1:]]
 
 
 class Form(CleanTextMixin, forms.Form):

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import access_for
+from zhengai.monitoring.views import WIDE as WARNING_LIST_ROLES
 
 from . import selectors
 
@@ -23,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "framework": selectors.framework_summary(institution),
             "changes": selectors.recent_changes(request.user, institution),
             "is_quality_office": access.is_superuser or access.has_role({"quality_office"}, institution.pk),
-            "todo": selectors.todo(request.user, institution, wide),
+            # The school's open count links to the warning list: only for the roles that list opens for.
+            "todo": selectors.todo(request.user, institution, wide and (
+                access.is_superuser or access.has_role(WARNING_LIST_ROLES, institution.pk))),
         })
     return render(request, "dashboards/home.html", context)
 

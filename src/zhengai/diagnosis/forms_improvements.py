@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from zhengai.core.forms import Form
 from zhengai.core.models import User
+from zhengai.core.numbers import with_unit
 from zhengai.monitoring.models import Measurement
 
 from .choices import ImprovementKind
@@ -48,8 +49,8 @@ class StartForm(Form):
 
 class MeasurementChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Measurement) -> str:
-        value = "无数据" if obj.value is None else format(obj.value.normalize(), "f")
-        return (f"{obj.period} · 第{obj.version}版 · {value}{obj.qc_point.unit}（{obj.get_status_display()}）· "
+        value = "无数据" if obj.value is None else with_unit(obj.value, obj.qc_point.unit)
+        return (f"{obj.period} · 第{obj.version}版 · {value}（{obj.get_status_display()}）· "
                 f"计算于 {timezone.localtime(obj.computed_at):%Y-%m-%d %H:%M}")
 
 

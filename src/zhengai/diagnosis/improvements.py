@@ -29,7 +29,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from zhengai.core import audit
+from zhengai.core import audit, numbers
 from zhengai.core.choices import AuditAction
 from zhengai.core.models import Membership, Period
 from zhengai.core.permissions import CHANGE, VIEW, access_for
@@ -79,10 +79,8 @@ def new_data(measurement: Measurement, improvement: Improvement) -> bool:
 
 
 def _number(value: Decimal | None) -> str:
-    if value is None:
-        return "无数据"
-    text = format(value.normalize(), "f")
-    return text
+    # The one rule for numbers people read (core.numbers): at most two decimals, no "90.5263".
+    return "无数据" if value is None else numbers.number(value)
 
 
 def measurement_line(measurement: Measurement) -> str:

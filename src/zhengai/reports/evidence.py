@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from zhengai.core.models import Period
+from zhengai.core.numbers import with_unit
 from zhengai.diagnosis.choices import ImprovementState
 from zhengai.diagnosis.models import Improvement
 from zhengai.frameworks.models import Element, Framework, Task
@@ -277,8 +278,9 @@ def _improvement(i: Improvement) -> dict[str, Any]:
     return {"measure": i.measure, "state": i.state, "state_label": i.get_state_display(),
             "deadline": _plain(i.deadline),
             "effect": i.effect, "verified": bool(m and i.state == ImprovementState.EFFECTIVE),
-            "basis": (f"{m.qc_point.name}（{m.period.name}）测量值 {_plain(m.value)}，{m.get_status_display()}"
-                      if m else "")}
+            "basis": (f"{m.qc_point.name}（{m.period.name}）测量值 "
+                           f"{with_unit(m.value, m.qc_point.unit)}，"
+                      f"{m.get_status_display()}" if m else "")}
 
 
 def draft(improvements: list[Improvement]) -> dict[str, str]:
@@ -294,7 +296,8 @@ def draft(improvements: list[Improvement]) -> dict[str, str]:
         measures.append(f"{n}. {i.measure.strip()}" if many else i.measure.strip())
         m = i.effect_measurement
         if i.state == ImprovementState.EFFECTIVE and m is not None and i.effect.strip():
-            effects.append(f"{tag}：{i.effect.strip()}（{m.qc_point.name}{m.period.name}测量值 {_plain(m.value)}，"
+            effects.append(f"{tag}：{i.effect.strip()}（{m.qc_point.name}{m.period.name}测量值 "
+                           f"{with_unit(m.value, m.qc_point.unit)}，"
                            f"{m.get_status_display()}）")
         elif i.state in NOT_EFFECTIVE or i.not_carried_out:
             effects.append(f"{tag}尚未实施。")

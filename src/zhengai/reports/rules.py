@@ -40,21 +40,62 @@ TEACHER = "teacher"
 ERROR = "error"
 WARNING = "warning"
 
-# One token per thing the word count counts: a run of ASCII letters/digits (a word or a number), any other
-# single non-space character. Whitespace matches nothing, so it counts 0.
-_TOKEN = re.compile(r"[A-Za-z0-9]+|\S")
+# Word's 字数, as one regular expression built from code-point ranges so that the server (Python `re`) and the
+# live count in the browser (JavaScript, flag "u") run the very same rule; `WORD_PATTERN_JS` is handed to the
+# page. Three kinds of token, tried in this order:
+#
+# 1. one East Asian character: the CJK ideographs (all planes), kana, bopomofo, the CJK symbols and full-width
+#    punctuation, the full-width forms (Ａ１，！￥), and the punctuation and symbols a Chinese input method types
+#    that Word sets in the East Asian font: “ ” ‘ ’ — … · ① Ⅱ ■ ★. Word's 中文字符 — one each.
+# 2. a run of Hangul: Word's 朝鲜语单词 — one each.
+# 3. a run of anything else that is not white space: Word's 非中文单词 — one each. So a number or word with
+#    the half-width marks inside or around it ("75%", "3.5", "1+X", "C++", "Web/App", "(C++)", "Java,") is one;
+#    a half-width mark standing alone between spaces or CJK characters is a word of its own ("a - b" is 3).
+#
+# White space (spaces, tabs, line breaks, the no-break and the ideographic space) is in no token: 0.
+_EAST_ASIAN = [
+    (0x00B7, 0x00B7), (0x2014, 0x2014), (0x2018, 0x2019), (0x201C, 0x201D), (0x2026, 0x2026), (0x2030, 0x2030),
+    (0x203B, 0x203B), (0x2103, 0x2103), (0x2116, 0x2116), (0x2160, 0x217F), (0x2190, 0x2193), (0x2460, 0x24FF),
+    (0x2500, 0x257F), (0x25A0, 0x25FF), (0x2605, 0x2606), (0x2E80, 0x2FDF), (0x3001, 0x303F), (0x3040, 0x30FF),
+    (0x3100, 0x312F), (0x31A0, 0x31FF), (0x3200, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+    (0xFE10, 0xFE1F), (0xFE30, 0xFE6F), (0xFF01, 0xFF60), (0xFFE0, 0xFFE6), (0x20000, 0x3FFFF),
+]
+_HANGUL = [(0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7AF), (0xD7B0, 0xD7FF)]
+_SPACE = [(0x09, 0x0D), (0x20, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200B),
+          (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000), (0xFEFF, 0xFEFF)]
+
+
+def _ranges(ranges: list[tuple[int, int]], js: bool) -> str:
+    def one(c: int) -> str:
+        if js:
+            return f"\\u{{{c:X}}}"
+        return f"\\U{c:08X}" if c > 0xFFFF else f"\\u{c:04X}"
+    return "".join(one(lo) if lo == hi else f"{one(lo)}-{one(hi)}" for lo, hi in ranges)
+
+
+def _pattern(js: bool) -> str:
+    ea, hangul, space = (_ranges(r, js) for r in (_EAST_ASIAN, _HANGUL, _SPACE))
+    return f"[{ea}]|[{hangul}]+|[^{ea}{hangul}{space}]+"
+
+
+WORD_PATTERN = _pattern(js=False)
+WORD_PATTERN_JS = _pattern(js=True)   # for `new RegExp(WORD_PATTERN_JS, "gu")`
+_TOKEN = re.compile(WORD_PATTERN)
 
 
 def count_chars(text: str | None) -> int:
-    """The 字数 of `text` as the seeds count it, which is how a word processor's Chinese word count counts:
+    """The 字数 of `text` exactly as Word's 字数统计 gives it: 字数 = 中文字符和朝鲜语单词 + 非中文单词.
 
-    * every CJK character counts 1 (字);
-    * every full-width punctuation mark (，。、；：“”（）《》……) counts 1;
-    * a run of ASCII letters and digits counts 1, as one word: "Java" is 1, "2025" is 1, "Java8" is 1;
-    * whitespace (spaces, tabs, line breaks, the ideographic space) counts 0;
-    * any other ASCII punctuation mark counts 1 each ("3.5" is 3: "3", ".", "5").
+    * every CJK character counts 1, and so does every full-width punctuation mark (，。、；：“”（）《》……, each
+      … and each — on its own): Word counts them among the 中文字符;
+    * a run of half-width letters, digits and the punctuation inside or around them counts 1 — one 非中文单词,
+      as Word splits words only at white space and at East Asian characters: "Java" 1, "2025" 1, "75%" 1,
+      "3.5" 1, "1+X" 1, "C++" 1, "Web/App" 1, "2025-2026" 1, "Java," 1; a half-width mark alone ("a - b")
+      is a word of its own, as in Word;
+    * whitespace (spaces, tabs, line breaks, the ideographic space) counts 0.
 
-    So "我们的Java课程 2025年，达标率 95%。" counts 我 们 的 Java 课 程 2025 年 ， 达 标 率 95 % 。 = 15.
+    So "我们的Java课程 2025年，达标率 95%。" counts 我 们 的 Java 课 程 2025 年 ， 达 标 率 95% 。 = 14.
+    The browser's live count (static/reports/word_count.js) runs the same pattern (`WORD_PATTERN_JS`).
     """
     if not text:
         return 0

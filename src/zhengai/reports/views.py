@@ -141,6 +141,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     editable = report.state == ReportState.DRAFT and can(request.user, report, CHANGE)
     return render(request, "reports/report_detail.html", {
         "report": report, "rows": view_rows, "overview": overview, "limits": limits, "editable": editable,
+        "word_pattern": rules.WORD_PATTERN_JS,   # the live count runs the server's rule
         "report_problems": by_label.get("", []), "total": rules.total_chars(services.text_of(report, overview,
                                                                                                list(typed.values()),
                                                                                                rows)),

@@ -14,9 +14,8 @@ def json_script_attr(value):
 
 @register.filter
 def num(value, places: int = 2):
-    """A measured value or a line for people: "—" when missing, at most two decimals, no trailing zeros."""
-    from django.template.defaultfilters import floatformat
+    """A measured value or a line for people: "—" when missing, at most two decimals, no trailing zeros (the
+    one rule of core.numbers; use `value` with the unit where the unit is known)."""
+    from zhengai.core.numbers import number
 
-    if value is None or value == "":
-        return "—"
-    return floatformat(value, f"-{places}")
+    return number(value, places=int(places))

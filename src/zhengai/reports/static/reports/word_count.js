@@ -1,9 +1,15 @@
-// The same count as the server's rules.count_chars: a run of ASCII letters/digits is one word, any other
-// non-space character one 字, whitespace nothing.
+// The live 字数 of the report editor: the server's own rule (rules.count_chars, Word's 字数), whose pattern
+// the page hands over in the form's data-word-pattern, so the browser and the save never disagree.
+function wordCount(pattern, s) {
+  return (s.match(new RegExp(pattern, "gu")) || []).length;
+}
+if (typeof module !== "undefined") module.exports = { wordCount };
 (function () {
-  const count = (s) => (s.match(/[A-Za-z0-9]+|\S/gu) || []).length;
+  if (typeof document === "undefined") return;
   const form = document.getElementById("report-form");
-  if (!form) return;
+  if (!form || !form.dataset.wordPattern) return;
+  const pattern = form.dataset.wordPattern;
+  const count = (s) => wordCount(pattern, s.normalize("NFC"));
   function mark(el, n, limit) { el.textContent = n; el.style.color = limit && n > limit ? "#c00" : ""; }
   function refresh() {
     let total = 0;
