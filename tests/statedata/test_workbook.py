@@ -91,3 +91,18 @@ def test_command_prints_per_sheet(college, tmp_path, capsys):
     assert sd.Admission.objects.filter(institution=college.institution).count() == 1
     with pytest.raises(CommandError):
         call_command("statedata", "import", str(path), "--institution", "nope")
+
+
+def test_upload_page_shows_sheets_and_logic_findings(college, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    url = reverse("statedata:workbook_import")
+    data = workbook([["510201", "", 50, 48, 49, "", ""]])      # 报到 49 > 录取 48: a logic-check finding
+    response = login(college.users["steward"]).post(url, {"file": SimpleUploadedFile("w.xlsx", data)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A9-5 质量工程表：未导入（本平台尚不支持该表）" in page
+    assert "实际报到数49大于实际录取数48" in page
+    teacher = login(college.users["teacher"]).post(url, {"file": SimpleUploadedFile("w.xlsx", data)})
+    assert teacher.status_code == 403
