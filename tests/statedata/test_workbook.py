@@ -106,3 +106,24 @@ def test_upload_page_shows_sheets_and_logic_findings(college, login):
     assert "实际报到数49大于实际录取数48" in page
     teacher = login(college.users["teacher"]).post(url, {"file": SimpleUploadedFile("w.xlsx", data)})
     assert teacher.status_code == 403
+
+
+def test_cooperation_and_feedback_sheets_and_check_l11(college):
+    from zhengai.core.models import Period
+    from zhengai.statedata import checks
+
+    data = national({
+        "A7-5 产学合作表": (["专业代码", "合作企业总数", "订单培养人数"], ["", "", ""],
+                          ["MAJOR", "COMPANIES", "ORDER_STUDENTS"], [["510201", 6, 30]]),
+        "A7-6-3 上届毕业生就业情况表": (["专业代码", "毕业生数", "用人单位评价", "", ""],
+                                  ["", "", "满意或基本满意", "一般", "不满意"], ["", "", "", "", ""],
+                                  [["510201", 40, 30, 8, 5]]),
+    })
+    result = import_workbook(data=data, filename="w.xlsx", institution=college.institution,
+                             actor=college.users["steward"])
+    assert result.ok, [str(e) for e in result.errors]
+    assert sd.Cooperation.objects.get(institution=college.institution).order_students == 30
+    feedback = sd.GraduateFeedback.objects.get(institution=college.institution)
+    assert (feedback.satisfied, feedback.fair, feedback.dissatisfied) == (30, 8, 5)   # mapped by heading
+    [(_, found)] = checks.run(college.institution, Period.objects.get(code="2024-2025"), ["feedback_counts"])
+    assert [f.message for f in found] == ["用人单位评价人数之和43大于毕业生数40"]

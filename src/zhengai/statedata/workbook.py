@@ -38,6 +38,7 @@ SHEETS: dict[str, tuple[type[sd.StateRecord], dict[str, str]]] = {
     "A6-4-1": (sd.TeacherYear, {"教师类别": TeacherKind.EXTERNAL_GUEST.label}),
     "A7-1-1": (sd.MajorYear, {}), "A7-2": (sd.CourseYear, {}), "A7-3-2": (sd.Certificate, {}),
     "A7-4": (sd.Internship, {}), "A7-6-1": (sd.Admission, {}), "A7-6-2": (sd.Employment, {}),
+    "A7-5": (sd.Cooperation, {}), "A7-6-3": (sd.GraduateFeedback, {}),
     "A8-3": (sd.Counsellor, {}), "A8-7": (sd.Evaluation, {}), "A10-2-1": (sd.Dropout, {}),
 }
 CATALOGUE = "状态数据目录"
