@@ -204,6 +204,41 @@ def read_rows(data: bytes, filename: str, sheet: str | None = None) -> Rows:
     return Rows(rows, notices)
 
 
+def read_workbook(data: bytes, filename: str) -> tuple[dict[str, Rows], list[str]]:
+    """Every visible sheet of a workbook, read once, as {sheet name: rows of cell text} in the file's order,
+    with the names of the hidden sheets (never read, so that the caller can name them). Same checks as
+    `read_rows`: size, zip bomb, the row limit (over all sheets together) and the cell-text cleaning."""
+    name = filename.lower()
+    _check_size(data)
+    if not name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+        raise SpreadsheetError("只接受 .xlsx、.xls 或 .ods 工作簿")
+    if not data:
+        raise SpreadsheetError("文件是空的")
+    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm", ".ods")):
+        check_zip(data)
+    sheets: dict[str, Rows] = {}
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        visible, hidden = _visible_sheets(workbook)
+        total = 0
+        for sheet in visible:
+            worksheet = workbook.get_sheet_by_name(sheet)
+            end = worksheet.end
+            total += end[0] if end else 0
+            refusal = too_many_rows(total)
+            if refusal:
+                raise SpreadsheetError(refusal)
+            rows = worksheet.to_python(skip_empty_area=False)
+            for index, row in enumerate(rows):
+                rows[index] = [unescape_cell(_cell_text(v)) for v in row]
+            sheets[sheet] = Rows(rows)
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # calamine raises several types for a damaged file
+        raise SpreadsheetError("无法读取该文件，请确认它是完好的Excel文件") from exc
+    return sheets, sorted(hidden)
+
+
 def sheet_names(data: bytes) -> list[str]:
     if data[:4] == b"PK\x03\x04":
         check_zip(data)

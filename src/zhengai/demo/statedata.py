@@ -172,6 +172,8 @@ class StateDataBuilder:
             self.synthetic[m.pk][2023] = counts[m.pk][(2023, 2025)]  # the 2026 graduates are the org's cohort 2023
 
         major_years, admissions, employment, certificates, internships = [], [], [], [], []
+        cooperations: list[sd.Cooperation] = []
+        feedbacks: list[sd.GraduateFeedback] = []
         self.students_by_year: dict[int, int] = Counter()
         self.students_by_unit_year: dict[tuple[int, int], int] = Counter()
         for m in self.majors:
@@ -234,11 +236,22 @@ class StateDataBuilder:
                     companies=max(3, graduates // rng.randint(4, 9)), interns=interns,
                     insured=max(0, interns - missed), insurance="实习责任保险（学校）",
                     months=_d(6.0 if q > -1.5 else 5.5, 1)))
+                # 产学合作 (A7-5), 上届毕业生 (A7-6-3): derived, no draw, so the random stream stays as it was.
+                cooperations.append(sd.Cooperation(
+                    institution=inst, period=period, table_code="A7-5", major=m,
+                    companies=max(3, graduates // 6), order_students=graduates // 4, joint_courses=2 + i % 3,
+                    interns=interns, hired=graduates // 3))
+                satisfied = round(employed * 0.9)
+                feedbacks.append(sd.GraduateFeedback(
+                    institution=inst, period=period, table_code="A7-6-3", major=m, graduates=graduates,
+                    employed=employed, satisfied=satisfied, fair=employed - satisfied, dissatisfied=0))
         sd.MajorYear.objects.bulk_create(major_years, batch_size=500)
         sd.Admission.objects.bulk_create(admissions, batch_size=500)
         sd.Employment.objects.bulk_create(employment, batch_size=500)
         sd.Certificate.objects.bulk_create(certificates, batch_size=500)
         sd.Internship.objects.bulk_create(internships, batch_size=500)
+        sd.Cooperation.objects.bulk_create(cooperations, batch_size=500)
+        sd.GraduateFeedback.objects.bulk_create(feedbacks, batch_size=500)
 
         # Dropouts (A10-2-1): the students whose status is dropped, in the year they left.
         dropouts = []

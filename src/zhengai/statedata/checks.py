@@ -171,6 +171,17 @@ def certificate_counts(institution: Any, period: Period) -> list[Finding]:
     return [_found(o, f"获证人数之和{o.certified}大于毕业生数{o.graduates}") for o in qs]
 
 
+@check("feedback_counts", "上届毕业生：满意 + 一般 + 不满意 ≤ 毕业生数；每项 ≤ 毕业生数（A7-6-3）")
+def feedback_counts(institution: Any, period: Period) -> list[Finding]:
+    judged = Coalesce("satisfied", 0) + Coalesce("fair", 0) + Coalesce("dissatisfied", 0)
+    qs = (rows(sd.GraduateFeedback, institution, period).select_related("major").annotate(judged=judged)
+          .filter(graduates__isnull=False))
+    found = [_found(o, f"用人单位评价人数之和{o.judged}大于毕业生数{o.graduates}")
+             for o in qs.filter(judged__gt=F("graduates"))]
+    found += [_found(o, f"就业数{o.employed}大于毕业生数{o.graduates}") for o in qs.filter(employed__gt=F("graduates"))]
+    return found
+
+
 @check("evaluation_counts", "评教：实际参评人数 ≤ 应参评人数（A8-7）")
 def evaluation_counts(institution: Any, period: Period) -> list[Finding]:
     qs = (rows(sd.Evaluation, institution, period).select_related("teacher", "course")

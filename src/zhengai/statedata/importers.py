@@ -353,6 +353,16 @@ class EvaluationImporter(StateImporter):
     spec = _spec(model, *_data_fields(model))
 
 
+class CooperationImporter(StateImporter):
+    model = sd.Cooperation
+    spec = _spec(model, *_data_fields(model))
+
+
+class GraduateFeedbackImporter(StateImporter):
+    model = sd.GraduateFeedback
+    spec = _spec(model, *_data_fields(model))
+
+
 def importer_for(model: type[sd.StateRecord]) -> type[StateImporter]:
     return REGISTRY[model._meta.model_name]
 

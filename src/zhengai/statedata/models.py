@@ -332,6 +332,43 @@ class Internship(MajorRecord):
         verbose_name_plural = "顶岗实习"
 
 
+class Cooperation(MajorRecord):
+    """产学合作 (workbook A7-5 产学合作表), per major and academic year; S22–S24 of indicators.md read it."""
+
+    workbook_code = "A7-5"
+
+    companies = count("合作企业总数", "个")
+    order_students = count("订单培养人数")
+    joint_courses = count("共同开发课程数", "门")
+    joint_textbooks = count("共同开发教材数", "种")
+    part_time_teachers = count("支持兼职教师数")
+    interns = count("接受顶岗实习学生数")
+    donated_equipment = money("捐赠设备值")
+    hired = count("接受毕业生就业数")
+    service_income = money("技术服务年收入")
+    training_days = count("为企业培训员工", "人天")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "产学合作"
+        verbose_name_plural = "产学合作"
+
+
+class GraduateFeedback(MajorRecord):
+    """上届毕业生就业情况 (workbook A7-6-3), per major and academic year: employers' judgement (logic check L11)."""
+
+    workbook_code = "A7-6-3"
+
+    graduates = count("毕业生数")
+    employed = count("就业数")
+    satisfied = count("用人单位评价：满意或基本满意")
+    fair = count("用人单位评价：一般")
+    dissatisfied = count("用人单位评价：不满意")
+
+    class Meta(MajorRecord.Meta):
+        verbose_name = "上届毕业生就业"
+        verbose_name_plural = "上届毕业生就业"
+
+
 class CourseYear(StateRecord):
     """课程设置 (workbook A7-2 课程设置表): one row per major × course, per academic year."""
 
@@ -453,7 +490,8 @@ class Evaluation(StateRecord):
 
 
 TABLES: list[type[StateRecord]] = [InstitutionYear, Funding, TeacherYear, MajorYear, Admission, Employment,
-                                   Certificate, Internship, CourseYear, Dropout, Counsellor, Evaluation]
+                                   Certificate, Internship, CourseYear, Dropout, Counsellor, Evaluation,
+                                   Cooperation, GraduateFeedback]
 
 
 def identical_message(at) -> str:

@@ -357,3 +357,30 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "statedata/version_diff.html", {
         "version": version, "tables": tables, "later": later,
         "unchanged": all(not (t["added"] or t["removed"] or t["changed"]) for t in tables)})
+
+
+# ---- the national workbook: every A-sheet at once -------------------------------------------------------
+
+@login_required
+def workbook_import(request: HttpRequest) -> HttpResponse:
+    """导入状态数据采集表: the national workbook, with the result per sheet and the period's logic checks."""
+    from . import workbook
+
+    institution = _institution(request)
+    require_role(request.user, ADMIN_ROLES, institution.pk)
+    context: dict[str, Any] = {"period": request.POST.get("period", "").strip()}
+    if request.method != "POST":
+        return render(request, "statedata/workbook_import.html", context)
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > settings.ZHENGAI_IMPORT_MAX_BYTES:
+        context["result"] = workbook.WorkbookResult(file_error="请选择要导入的文件" if upload is None else "文件太大")
+        return render(request, "statedata/workbook_import.html", context, status=400)
+    result = workbook.import_workbook(data=upload.read(), filename=upload.name, institution=institution,
+                                      actor=request.user, period=context["period"] or None)
+    context["result"] = result
+    if result.ok:
+        # The findings of the logic checks belong to the import's result, not only to the quality report.
+        start = int(result.period[:4])
+        periods = Period.objects.filter(code__in=[result.period, str(start)])
+        context["findings"] = [(c, found) for p in periods for c, found in checks.run(institution, p) if found]
+    return render(request, "statedata/workbook_import.html", context, status=200 if result.ok else 400)
