@@ -25,6 +25,13 @@ class QCPointForm(ModelForm):
         self.fields["supporting_units"].queryset = units
 
 
+class QCPointCreateForm(QCPointForm):
+    """The edit form plus what is fixed once a point exists: its code and level."""
+
+    class Meta(QCPointForm.Meta):
+        fields = ["code", "level", *QCPointForm.Meta.fields]
+
+
 class OwnTargetForm(ModelForm):
     class Meta:
         model = OwnTarget

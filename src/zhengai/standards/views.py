@@ -9,17 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 from django.urls import reverse
 
 from zhengai.core.choices import Role
 from zhengai.core.middleware import institution_of
-from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user
+from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user, require_role
 from zhengai.org.models import Course, Major, Teacher
 
 from . import services
 from .choices import Level
-from .forms import OwnTargetForm, QCPointForm
+from .forms import OwnTargetForm, QCPointCreateForm, QCPointForm
 from .models import OwnTarget, QCPoint, StandardSet
 
 ENTITY_MODELS = {"major": Major, "course": Course, "teacher": Teacher}
@@ -54,8 +56,43 @@ def qcpoint_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(level=level)
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(formula__icontains=text))
-    return render(request, "standards/qcpoint_list.html", {"points": qs, "levels": Level.choices, "level": level,
-                                                           "q": text})
+    if request.GET.get("retired") != "1":
+        qs = qs.filter(active=True)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    access = access_for(request.user)
+    return render(request, "standards/qcpoint_list.html", {
+        "points": page, "page": page, "levels": Level.choices, "level": level, "q": text,
+        "retired": request.GET.get("retired") == "1",
+        "can_add": access.is_superuser or access.has_role({Role.QUALITY_OFFICE}, _institution(request).pk)})
+
+
+@login_required
+def qcpoint_add(request: HttpRequest) -> HttpResponse:
+    institution = _institution(request)
+    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    form = QCPointCreateForm(request.POST or None, institution=institution)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "supporting_units"}
+        try:
+            point = services.qcpoint_create(actor=request.user, institution=institution, data=data,
+                                            supporting_units=form.cleaned_data["supporting_units"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已新增：{point}")
+            return HttpResponseRedirect(reverse("standards:qcpoint_detail", args=[point.pk]))
+    return render(request, "standards/qcpoint_edit.html", {"form": form, "point": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def qcpoint_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_for_user(_points(request), request.user, CHANGE, pk=pk)
+    active = request.POST.get("active") == "1"
+    services.qcpoint_retire(actor=request.user, point=point, active=active)
+    messages.success(request, f"已{'恢复' if active else '停用'}：{point}")
+    return HttpResponseRedirect(reverse("standards:qcpoint_detail", args=[point.pk]))
 
 
 @login_required
