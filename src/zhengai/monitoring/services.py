@@ -249,7 +249,8 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
 
 
 def points_for(institution: Any, qc_points: Iterable[Any] | None = None) -> list[QCPoint]:
-    qs = QCPoint.objects.filter(institution=institution, active=True)
+    # Qualitative points are judged by their owner (qualitative_judge), never computed.
+    qs = QCPoint.objects.filter(institution=institution, active=True, qualitative=False)
     if qc_points is not None:
         codes = [p.code if isinstance(p, QCPoint) else str(p) for p in qc_points]
         qs = qs.filter(code__in=codes)
@@ -304,6 +305,55 @@ def affected_points(institution: Any, model: type) -> list[QCPoint]:
         if names.intersection(used):
             result.append(point)
     return result
+
+
+# ---- qualitative points: judged by a person ---------------------------------------------------------------
+
+JUDGMENTS = {True: "达标", False: "未达标"}
+
+
+@transaction.atomic
+def qualitative_judge(*, actor: Any, point: QCPoint, period: Period, passed: bool, note: str, evidence: str = "",
+                      entity_pk: int | None = None) -> Measurement:
+    """Record the owner's judgment of a qualitative QC point for one cycle: a measurement (达标 / 不达标) with the
+    note and evidence as its inputs, and the same warning sync as a computed point — 未达标 raises a warning
+    to the point's owner (and the entity's), a later 达标 resolves it. Judging again in the same cycle and
+    data version replaces the judgment."""
+    if not point.qualitative:
+        raise ValidationError("只有定性质控点由人判定")
+    if not note.strip():
+        raise ValidationError("请填写判定说明")
+    institution = point.institution
+    year = academic_year(period)
+    version, frozen = data_version(institution, year)
+    if frozen:
+        raise ValidationError(f"{year}的数据已冻结，不能再判定")
+    if point.level == Level.SCHOOL:
+        entity_pk = institution.pk
+    elif entity_pk is None or not entity_queryset(point.level, institution).filter(pk=entity_pk).exists():
+        raise ValidationError("请选择被判定的对象")
+    status = Status.PASS if passed else Status.FAIL
+    key = entity_key(point.level, entity_pk)
+    inputs = {"判定": JUDGMENTS[passed], "说明": note.strip(), "证据": evidence.strip(),
+              "判定人": getattr(actor, "name", "") or str(actor)}
+    measurement, _ = Measurement.objects.update_or_create(
+        qc_point=point, period=year, entity_key=key, version=version,
+        defaults={"institution": institution, "level": point.level, "value": None, "status": status,
+                  "inputs": inputs, "formula": "", "lines": {"qualitative": True}, "computed_at": timezone.now(),
+                  "data_as_of": timezone.now(), **_entity_fields(point.level, entity_pk)})
+    audit.record(actor=actor, obj=measurement, action=AuditAction.UPDATE, before={},
+                 note=f"定性判定：{JUDGMENTS[passed]}")
+    _sync_warnings(point, institution, year, [{"pk": entity_pk, "status": status}], {key: measurement.pk})
+    if not passed and point.owner_id:
+        warning = Warning.objects.filter(qc_point=point, period=year, entity_key=key,
+                                         state__in=OPEN_STATES).first()
+        if warning is not None and not warning.owners.filter(pk=point.owner_id).exists():
+            warning.owners.add(point.owner_id)
+            _notify(institution, [point.owner_id], f"新预警（{warning.get_severity_display()}）：{point.name}",
+                    warning)
+    transaction.on_commit(lambda: measurements_recorded.send(
+        sender=Measurement, institution=institution, period=year, qc_point=point, entity_keys=[key]))
+    return measurement
 
 
 # ---- people's transitions ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
     path("measurements/", views.measurement_list, name="measurement_list"),
     path("measurements/<int:pk>/", views.measurement_detail, name="measurement_detail"),
+    path("qualitative/<int:pk>/", views.qualitative_judge, name="qualitative_judge"),
     path("recompute/", views.recompute, name="recompute"),
     path("notifications/", views.notifications, name="notifications"),
     path("policy/", views.policy, name="policy"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -229,3 +230,46 @@ def policy(request: HttpRequest) -> HttpResponse:
             messages.success(request, "预警规则已保存")
             return HttpResponseRedirect(reverse("monitoring:policy"))
     return render(request, "monitoring/policy.html", {"form": form, "policy": current})
+
+
+class JudgmentForm(forms.Form):
+    period = forms.ModelChoiceField(label="学年", queryset=Period.objects.none())
+    result = forms.TypedChoiceField(label="判定", choices=[("1", "达标"), ("0", "未达标")], coerce=lambda v: v == "1",
+                                    widget=forms.RadioSelect)
+    entity = forms.IntegerField(label="对象编号", required=False, help_text="学校层面不填")
+    note = forms.CharField(label="判定说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    evidence = forms.CharField(label="证据", required=False, max_length=500, help_text="佐证材料的名称、编号或链接")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].queryset = _years()
+
+
+@login_required
+def qualitative_judge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page where a qualitative QC point's named owner (or the quality office) records this cycle's
+    judgment; anyone else of the institution gets 403, another institution 404."""
+    from zhengai.core.permissions import access_for
+    from zhengai.standards.models import QCPoint
+
+    institution = _institution(request)
+    point = get_object_for_user(QCPoint.objects.filter(institution=institution, qualitative=True),
+                                request.user, VIEW, pk=pk)
+    access = access_for(request.user)
+    if not (access.is_superuser or point.owner_id == request.user.pk
+            or access.has_role({Role.QUALITY_OFFICE}, institution.pk)):
+        raise PermissionDenied("只有该质控点的责任人或质管办可以判定")
+    form = JudgmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            measurement = services.qualitative_judge(
+                actor=request.user, point=point, period=data["period"], passed=data["result"], note=data["note"],
+                evidence=data["evidence"], entity_pk=data["entity"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已判定：{point.name} {measurement.get_status_display()}")
+            return HttpResponseRedirect(reverse("monitoring:measurement_detail", args=[measurement.pk]))
+    return render(request, "monitoring/qualitative_judge.html", {"form": form, "point": point},
+                  status=400 if request.method == "POST" else 200)

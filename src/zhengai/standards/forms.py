@@ -10,8 +10,8 @@ from .models import OwnTarget, QCPoint
 class QCPointForm(ModelForm):
     class Meta:
         model = QCPoint
-        fields = ["name", "definition", "formula", "unit", "operator", "target", "standard", "warning",
-                  "standard_upper", "warning_upper", "cycle", "data_source", "lead_unit", "supporting_units",
+        fields = ["name", "qualitative", "owner", "definition", "formula", "unit", "operator", "target", "standard",
+                  "warning", "standard_upper", "warning_upper", "cycle", "data_source", "lead_unit", "supporting_units",
                   "threshold_source", "active"]
         widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "formula": forms.Textarea(attrs={"rows": 2}),
                    "threshold_source": forms.Textarea(attrs={"rows": 2})}
@@ -23,6 +23,18 @@ class QCPointForm(ModelForm):
         units = Unit.objects.filter(institution=institution, active=True)
         self.fields["lead_unit"].queryset = units
         self.fields["supporting_units"].queryset = units
+        from zhengai.core.models import User
+
+        # Owners come from this institution's members only.
+        self.fields["owner"].queryset = User.objects.filter(
+            memberships__institution=institution, memberships__active=True).distinct()
+
+
+class QCPointCreateForm(QCPointForm):
+    """The edit form plus what is fixed once a point exists: its code and level."""
+
+    class Meta(QCPointForm.Meta):
+        fields = ["code", "level", *QCPointForm.Meta.fields]
 
 
 class OwnTargetForm(ModelForm):

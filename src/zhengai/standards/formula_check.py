@@ -58,6 +58,16 @@ def check_lines(operator: str, standard: Any, warning: Any, standard_upper: Any 
 
 
 def check_qc_point(point: Any) -> None:
+    if getattr(point, "qualitative", False):
+        # Judged by a person, not computed: no formula, no lines to check; but someone must judge it.
+        errors = {} if point.owner_id else {"owner": "定性质控点须指定责任人"}
+        if point.formula.strip():
+            errors["formula"] = "定性质控点不填计算公式"
+        if errors:
+            raise ValidationError(errors)
+        return
+    if not point.formula.strip():
+        raise ValidationError({"formula": "定量质控点须填写计算公式（无公式的请设为定性质控点）"})
     errors = check_lines(point.operator, point.standard, point.warning, point.standard_upper,
                          point.warning_upper, point.allowed)
     try:

@@ -3,6 +3,7 @@ and the own targets (自定目标) a major, course or teacher team sets from the
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -103,7 +104,14 @@ class QCPoint(_ChainNode):
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层面", max_length=20, choices=Level.choices)
     definition = models.TextField("测量数据内涵", blank=True)
-    formula = models.TextField("计算公式", help_text="由度量名称、数字、+ - * / 、括号及 min、max、abs 组成")
+    formula = models.TextField("计算公式", blank=True,
+                               help_text="由度量名称、数字、+ - * / 、括号及 min、max、abs 组成；定性质控点不填")
+    # A qualitative point (定性质控点) has no formula: each cycle its named owner judges it 达标 / 未达标 with a
+    # note and evidence, and monitoring stores the judgment as a measurement like any other.
+    qualitative = models.BooleanField("定性质控点", default=False, help_text="无计算公式，由责任人每周期判定是否达标")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="owned_qc_points", verbose_name="责任人",
+                              help_text="定性质控点由其判定；预警也发给此人")
     unit = models.CharField("单位", max_length=20, blank=True)
     operator = models.CharField("比较方式", max_length=10, choices=Operator.choices, default=Operator.GE)
     target = _decimal("目标值")

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction
-from zhengai.core.services import save_object
+from zhengai.core.services import save_object, set_active
 from zhengai.frameworks.models import Adoption, Point
 
 from .choices import Level, Operator
@@ -82,6 +82,24 @@ def library_load(institution: Any, actor: Any = None) -> dict[str, int]:
         if numbers and links:
             point.points.add(*links)
     return {"created": created, "kept": kept}
+
+
+QCPOINT_KEY_FIELDS = ("code", "level")
+
+
+def qcpoint_create(*, actor: Any, institution: Any, data: dict[str, Any], supporting_units=None) -> QCPoint:
+    """A QC point the quality office writes itself (not from the built-in library): code and level are set
+    once here; an edit changes the rest."""
+    point = QCPoint(institution=institution, builtin=False)
+    saved, _ = save_object(actor=actor, obj=point, data=data,
+                           m2m={"supporting_units": supporting_units} if supporting_units is not None else None)
+    return saved  # type: ignore[return-value]
+
+
+def qcpoint_retire(*, actor: Any, point: QCPoint, active: bool) -> QCPoint:
+    """Retire (停用) or restore a QC point. Never deleted: its measurements, warnings and own targets refer to
+    it and stay readable; a retired point is no longer recomputed (monitoring reads active points only)."""
+    return set_active(actor=actor, obj=point, active=active)  # type: ignore[return-value]
 
 
 def qcpoint_update(*, actor: Any, point: QCPoint, data: dict[str, Any], supporting_units=None,

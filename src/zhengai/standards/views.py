@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from zhengai.core import audit
 from zhengai.core.choices import Role
+from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
-from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user
+from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user, require_role
 from zhengai.org.entities import entity_model
 from zhengai.org.models import Course, Major
 
 from . import services
 from .choices import Level
-from .forms import OwnTargetForm, QCPointForm
+from .forms import OwnTargetForm, QCPointCreateForm, QCPointForm
+from .importers import QCPointImporter
 from .models import OwnTarget, QCPoint, StandardSet
 
 # The levels whose entities may set their own targets (the tables are the kernel's).
@@ -56,8 +62,84 @@ def qcpoint_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(level=level)
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(formula__icontains=text))
-    return render(request, "standards/qcpoint_list.html", {"points": qs, "levels": Level.choices, "level": level,
-                                                           "q": text})
+    if request.GET.get("retired") != "1":
+        qs = qs.filter(active=True)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    access = access_for(request.user)
+    return render(request, "standards/qcpoint_list.html", {
+        "points": page, "page": page, "levels": Level.choices, "level": level, "q": text,
+        "retired": request.GET.get("retired") == "1",
+        "can_add": access.is_superuser or access.has_role({Role.QUALITY_OFFICE}, _institution(request).pk)})
+
+
+@login_required
+def qcpoint_add(request: HttpRequest) -> HttpResponse:
+    institution = _institution(request)
+    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    form = QCPointCreateForm(request.POST or None, institution=institution)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "supporting_units"}
+        try:
+            point = services.qcpoint_create(actor=request.user, institution=institution, data=data,
+                                            supporting_units=form.cleaned_data["supporting_units"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已新增：{point}")
+            return HttpResponseRedirect(reverse("standards:qcpoint_detail", args=[point.pk]))
+    return render(request, "standards/qcpoint_edit.html", {"form": form, "point": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _import_context(request: HttpRequest) -> dict[str, Any]:
+    return {"verbose_name_plural": "质控点（标准链）", "list_url": reverse("standards:qcpoint_list"),
+            "template_url": reverse("standards:qcpoint_template"), "export_url": reverse("standards:qcpoint_export")}
+
+
+@login_required
+def qcpoint_import(request: HttpRequest) -> HttpResponse:
+    """Excel import of the standard chain (QCPointImporter): all-or-nothing, every bad row listed."""
+    institution = _institution(request)
+    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    context = _import_context(request)
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > settings.ZHENGAI_IMPORT_MAX_BYTES:
+            context["file_error"] = "请选择要导入的文件" if upload is None else "文件太大"
+        else:
+            result = QCPointImporter(institution, request.user).run(upload.read(), upload.name)
+            context.update({"result": result, "filename": upload.name, "file_error": result.file_error})
+            if result.ok:
+                messages.success(request, result.summary)
+        status = 200 if context.get("result") and context["result"].ok else 400
+    return render(request, "core/object_import.html", context, status=status)
+
+
+@login_required
+def qcpoint_template(request: HttpRequest) -> HttpResponse:
+    importer = QCPointImporter(_institution(request), request.user)
+    return xlsx_response(importer.template(), "质控点导入模板.xlsx")
+
+
+@login_required
+def qcpoint_export(request: HttpRequest) -> HttpResponse:
+    """Every QC point the user may see (retired ones too, marked 否), in the import's layout."""
+    institution = _institution(request)
+    qs = _points(request).order_by("level", "order", "code")
+    response = xlsx_response(QCPointImporter(institution, request.user).template(qs), "质控点.xlsx")
+    audit.record_export(actor=request.user, institution=institution, what="质控点", subject=QCPoint, count=qs.count())
+    return response
+
+
+@login_required
+@require_POST
+def qcpoint_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_for_user(_points(request), request.user, CHANGE, pk=pk)
+    active = request.POST.get("active") == "1"
+    services.qcpoint_retire(actor=request.user, point=point, active=active)
+    messages.success(request, f"已{'恢复' if active else '停用'}：{point}")
+    return HttpResponseRedirect(reverse("standards:qcpoint_detail", args=[point.pk]))
 
 
 @login_required
