@@ -30,7 +30,8 @@ EVERYTHING = {sd.MajorYear: {"510201", "460104"}, sd.TeacherYear: {"T001", "T002
 # who → table → what they see
 SEES = {
     "leader": EVERYTHING, "quality": EVERYTHING, "steward": EVERYTHING, "supervisor": EVERYTHING,
-    "expert": EVERYTHING,
+    # The authority's expert sees the tables not about one person (institution, majors, courses).
+    "expert": {**EVERYTHING, sd.TeacherYear: set(), sd.Dropout: set(), sd.Evaluation: set(), sd.Counsellor: set()},
     "major_leader": {sd.MajorYear: {"510201"}, sd.TeacherYear: set(), sd.Dropout: set(), sd.InstitutionYear: set(),
                      sd.Funding: set(), sd.Evaluation: set(), sd.CourseYear: {"510201"}, sd.Counsellor: set()},
     "head": {sd.MajorYear: {"510201"}, sd.TeacherYear: {"T001"}, sd.Dropout: set(), sd.InstitutionYear: set(),
