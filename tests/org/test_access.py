@@ -23,9 +23,10 @@ MAY_CHANGE = {
     "teacher": {("teacher", "it")},
     "counsellor": {("klass", "it"), ("student", "it")},
 }
-# Students are personal data: who sees which (everyone sees every other kind of their college).
+# Students are personal data: who sees which (everyone sees every other kind of their college). The authority's
+# expert is no college member: no student record at all.
 SEES_STUDENTS = {"leader": {"it", "mech"}, "quality": {"it", "mech"}, "steward": {"it", "mech"},
-                 "supervisor": {"it", "mech"}, "expert": {"it", "mech"}, "head": {"it"},
+                 "supervisor": {"it", "mech"}, "expert": set(), "head": {"it"},
                  "major_leader": {"it"}, "counsellor": {"it"}, "student": {"it"}, "teacher": set(),
                  "course_leader": set()}
 MAY_ADD = {

@@ -30,7 +30,8 @@ EVERYTHING = {sd.MajorYear: {"510201", "460104"}, sd.TeacherYear: {"T001", "T002
 # who → table → what they see
 SEES = {
     "leader": EVERYTHING, "quality": EVERYTHING, "steward": EVERYTHING, "supervisor": EVERYTHING,
-    "expert": EVERYTHING,
+    # The authority's expert sees the tables not about one person (institution, majors, courses).
+    "expert": {**EVERYTHING, sd.TeacherYear: set(), sd.Dropout: set(), sd.Evaluation: set(), sd.Counsellor: set()},
     # A major leader answers for the courses that serve the major (the kernel's one rule, as monitoring had it),
     # so they see those courses' evaluations too.
     "major_leader": {sd.MajorYear: {"510201"}, sd.TeacherYear: set(), sd.Dropout: set(), sd.InstitutionYear: set(),

@@ -58,9 +58,14 @@ INSTITUTION_WIDE_ROLES = {
     Role.QUALITY_OFFICE,
     Role.SUPERVISOR,
     Role.DATA_STEWARD,
-    Role.AUTHORITY_OFFICER,
-    Role.EXPERT,
 }
+# The education authority and its review experts are not members of the college: until the authority's own
+# workspace exists, their membership shows a college's institution-level data and reports (school cockpit,
+# frameworks, standards, signed reports, state-data tables not about one person) — never a student record, a
+# personal plan, an evaluation or a warning about one person. They are therefore not institution-wide.
+AUTHORITY_ROLES = {Role.AUTHORITY_OFFICER, Role.EXPERT}
+# Roles that see the institution-level picture (data versions, institution-level state data).
+INSTITUTION_LEVEL_ROLES = INSTITUTION_WIDE_ROLES | AUTHORITY_ROLES
 # Roles that configure and maintain the institution's records.
 ADMIN_ROLES = {Role.QUALITY_OFFICE, Role.DATA_STEWARD}
 # Roles whose membership names the object they are responsible for.

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+from .choices import ADMIN_ROLES, AUTHORITY_ROLES, INSTITUTION_LEVEL_ROLES, INSTITUTION_WIDE_ROLES, Role
 
 if TYPE_CHECKING:
     from .models import Membership
@@ -67,6 +67,15 @@ class Access:
     def wide_q(self, field: str) -> Q:
         """Rows of institutions where the user holds an institution-wide role (leader, quality office…)."""
         return Q(**{f"{field}__in": self.institution_ids(INSTITUTION_WIDE_ROLES)})
+
+    def level_q(self, field: str) -> Q:
+        """Rows of institutions where the user sees the institution-level picture: the institution-wide roles
+        and the authority's (never rows about one person — callers apply this to such rows only)."""
+        return Q(**{f"{field}__in": self.institution_ids(INSTITUTION_LEVEL_ROLES)})
+
+    def authority_q(self, field: str) -> Q:
+        """Rows of institutions where the user holds an authority role (教育行政部门, 复核专家)."""
+        return Q(**{f"{field}__in": self.institution_ids(AUTHORITY_ROLES)})
 
     def scoped_ids(self, role: str, model: type[models.Model]) -> set[int]:
         """Primary keys of the `model` objects the user's `role` memberships are scoped to."""
@@ -146,6 +155,7 @@ def require_role(user: Any, roles: Iterable[str], institution_id: int | None = N
 
 __all__ = [
     "ADMIN_ROLES",
+    "AUTHORITY_ROLES",
     "CHANGE",
     "INSTITUTION_WIDE_ROLES",
     "VIEW",

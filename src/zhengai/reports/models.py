@@ -14,6 +14,7 @@ from zhengai.core.models import InstitutionOwned, Period
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.frameworks.models import Element, Framework
 from zhengai.goals.models import PlanScoped
+from zhengai.standards.choices import Level
 
 from .choices import ReportKind, ReportState
 
@@ -65,6 +66,10 @@ class Report(PlanScoped):
         """The school report is written by the quality office and signed by school leaders; the others by
         those who plan for the entity."""
         q = super().access_q(access, action)
+        if action == VIEW:
+            # The authority and its experts read what a college has signed, except reports about one person.
+            q = q | (access.authority_q("institution") & Q(state=ReportState.SIGNED)
+                     & ~Q(level__in=[Level.TEACHER, Level.STUDENT, Level.CLASS]))
         if action != VIEW:
             q = ((~Q(kind=ReportKind.SCHOOL) & q)
                  | access.institution_q("institution", action, roles={Role.QUALITY_OFFICE, Role.SCHOOL_LEADER}))

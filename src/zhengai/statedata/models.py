@@ -86,9 +86,15 @@ class StateRecord(InstitutionOwned):
         return Q(pk__in=[])
 
     @classmethod
+    def about_people(cls) -> bool:
+        """Whether a row describes one person (a student, a teacher): what the authority's roles never see."""
+        return bool({"student", "teacher"} & set(cls.entities))
+
+    @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
-            return access.wide_q("institution") | (access.institution_q("institution", VIEW) & cls.owner_q(access))
+            q = access.wide_q("institution") | (access.institution_q("institution", VIEW) & cls.owner_q(access))
+            return q if cls.about_people() else q | access.authority_q("institution")
         return access.institution_q("institution", action, roles=ADMIN_ROLES)
 
     @classmethod
@@ -728,7 +734,7 @@ class DataVersion(models.Model):
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
-            return access.wide_q("institution")
+            return access.level_q("institution")  # a version is institution-level: the authority sees it too
         return access.institution_q("institution", action, roles=ADMIN_ROLES)
 
 
