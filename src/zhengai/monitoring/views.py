@@ -30,7 +30,7 @@ from zhengai.standards.choices import Level
 from . import formula as fl
 from . import selectors, services
 from .choices import Severity, WarningKind, WarningState
-from .models import Measurement, Notification, Warning
+from .models import Notification, Warning
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
@@ -175,7 +175,9 @@ def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # which of them counts — what every page and report shows.
     versions = list(selectors.measurements_for(request.user, m.institution).filter(
         qc_point_id=m.qc_point_id, period_id=m.period_id, entity_key=m.entity_key).order_by("-version"))
-    counting = selectors.that_count(Measurement.objects.filter(pk__in=[v.pk for v in versions])).first()
+    # The one that counts is the newest version that computed this point for this entity and period
+    # (selectors.that_count's rule), i.e. the first of these: no second query needed.
+    counting = versions[0] if versions else None
     return render(request, "monitoring/measurement_detail.html", {
         "measurement": m, "inputs": selectors.lineage(request.user, m), "versions": versions,
         "counting": counting,
