@@ -57,7 +57,9 @@ def test_home_query_count_does_not_grow_with_the_college(college, login):
     with CaptureQueriesContext(connection) as large:
         client.get("/")
     assert len(large) == len(small)
-    assert len(small) <= 30
+    # The home page answers about a dozen questions (each a count and its first few items, and the school-wide
+    # figures second): a fixed number of queries, whatever the size of the college.
+    assert len(small) <= 45
 
 
 def test_anonymous_is_sent_to_login(client):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,55 +10,59 @@ from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
 from .middleware import institution_of
 from .permissions import access_for
 
+# Every role but the student's: a student opens their own portrait, plan and warnings, not the staff's pages
+# (the ~30 entries of the school's machinery are noise to them, and some are not theirs to read).
+STAFF = frozenset(Role) - {Role.STUDENT}
+
 # The navigation: the five levels and the platform's functions. Each entry: label, URL name, who sees it
 # (None = every member). Entries whose URL does not exist yet are skipped, so apps can arrive one by one.
 NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
     ("工作台", [("我的工作台", "home", None)]),
     ("五纵 · 组织", [
-        ("五纵 · 纵向系统", "org:systems", None),
-        ("部门", "org:unit_list", None),
-        ("质量保证组织", "org:qagroup_list", None),
-        ("岗位与工作标准", "org:post_list", None),
+        ("五纵 · 纵向系统", "org:systems", STAFF),
+        ("部门", "org:unit_list", STAFF),
+        ("质量保证组织", "org:qagroup_list", STAFF),
+        ("岗位与工作标准", "org:post_list", STAFF),
     ]),
     ("目标链", [
         ("规划与目标", "goals:plan_list", None),
-        ("年度重点任务", "goals:keytask_list", None),
-        ("一页纸计划", "goals:onepage_list", None),
-        ("任务完成情况", "goals:board", None),
+        ("年度重点任务", "goals:keytask_list", STAFF),
+        ("一页纸计划", "goals:onepage_list", STAFF),
+        ("任务完成情况", "goals:board", STAFF),
         ("部门绩效", "goals:performance", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.UNIT_HEAD,
                                         Role.SUPERVISOR}),
         ("目标链体检", "goals:health", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
-        ("工作日历", "goals:calendar", None),
+        ("工作日历", "goals:calendar", STAFF),
     ]),
     ("标准与监测", [
-        ("驾驶舱", "cockpit_school", None),
-        ("标准链", "standards:chain", None),
-        ("质控点", "standards:qcpoint_list", None),
+        ("驾驶舱", "cockpit_school", STAFF),
+        ("标准链", "standards:chain", STAFF),
+        ("质控点", "standards:qcpoint_list", STAFF),
         ("我的预警", "monitoring:my_warnings", None),
         ("全部预警", "monitoring:warning_list", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
-        ("测量结果", "monitoring:measurement_list", None),
+        ("测量结果", "monitoring:measurement_list", STAFF),
         ("预警规则", "monitoring:policy", {Role.QUALITY_OFFICE}),
     ]),
     ("五横 · 层面", [
-        ("专业", "org:major_list", None),
-        ("课程", "org:course_list", None),
-        ("教师", "org:teacher_list", None),
-        ("班级", "org:klass_list", None),
+        ("专业", "org:major_list", STAFF),
+        ("课程", "org:course_list", STAFF),
+        ("教师", "org:teacher_list", STAFF),
+        ("班级", "org:klass_list", STAFF),
         ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COUNSELLOR}),
     ]),
     ("状态数据", [
-        ("状态数据", "statedata:overview", None),
+        ("状态数据", "statedata:overview", STAFF),
         ("导入记录", "statedata:history", {Role.DATA_STEWARD, Role.QUALITY_OFFICE}),
         ("数据质量报告", "statedata:quality", INSTITUTION_WIDE_ROLES),
         ("数据版本", "statedata:versions", INSTITUTION_WIDE_ROLES),
         ("接口令牌", "api:tokens", {Role.DATA_STEWARD}),
     ]),
     ("诊断", [
-        ("诊断项目表", "frameworks:framework_list", None),
-        ("诊改周期", "diagnosis:cycle_list", None),
-        ("改进措施", "diagnosis:improvement_list", None),
-        ("自我诊断要素一览表", "diagnosis:element_sheet", None),
-        ("自我诊改报告", "reports:report_list", None),
+        ("诊断项目表", "frameworks:framework_list", STAFF),
+        ("诊改周期", "diagnosis:cycle_list", STAFF),
+        ("改进措施", "diagnosis:improvement_list", STAFF),
+        ("自我诊断要素一览表", "diagnosis:element_sheet", STAFF),
+        ("自我诊改报告", "reports:report_list", STAFF),
         ("报告提交情况", "reports:status", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}),
         ("螺旋步骤与周期", "diagnosis:settings", {Role.QUALITY_OFFICE}),
     ]),
@@ -65,9 +70,14 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("账号与角色", "org:account_list", {Role.QUALITY_OFFICE}),
         ("审计记录", "core:audit_list", {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER}),
         ("后台任务", "core:job_list", ADMIN_ROLES | {Role.UNIT_HEAD}),
-        ("院校信息", "core:institution_detail", None),
+        ("院校信息", "core:institution_detail", STAFF),
     ]),
 ]
+
+
+# Links that name the person's own objects (their portrait…), which this app cannot look up: the apps above
+# register a function (request, institution) -> [(label, url)] in their AppConfig.ready. They come first.
+PERSONAL_LINKS: list[Callable[[HttpRequest, Any], list[tuple[str, str]]]] = []
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -88,6 +98,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             except NoReverseMatch:
                 continue
             links.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+        if title == "工作台" and institution is not None:
+            links += [{"label": label, "url": url, "active": request.path == url}
+                      for provider in PERSONAL_LINKS for label, url in provider(request, institution)]
         if links:
             sections.append({"title": title, "links": links})
     role_labels = sorted({Role(r).label for r in roles})

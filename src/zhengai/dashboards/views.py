@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from zhengai.core.context_processors import STAFF
 from zhengai.core.middleware import institution_of
-from zhengai.core.permissions import access_for
-from zhengai.monitoring.views import WIDE as WARNING_LIST_ROLES
+from zhengai.core.permissions import access_for, require_role
 
 from . import selectors
 
@@ -24,9 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "framework": selectors.framework_summary(institution),
             "changes": selectors.recent_changes(request.user, institution),
             "is_quality_office": access.is_superuser or access.has_role({"quality_office"}, institution.pk),
-            # The school's open count links to the warning list: only for the roles that list opens for.
-            "todo": selectors.todo(request.user, institution, wide and (
-                access.is_superuser or access.has_role(WARNING_LIST_ROLES, institution.pk))),
+            # What is the person's own to act on comes first; the school-wide figures second, for the wide roles.
+            "actions": selectors.next_actions(request.user, institution),
+            "warning_groups": selectors.warnings_by_point(request.user, institution),
+            "portraits": selectors.my_portraits(request.user, institution),
+            "school": selectors.school_figures(request.user, institution) if wide else [],
+            "todo": selectors.todo(request.user, institution),
         })
     return render(request, "dashboards/home.html", context)
 
@@ -54,6 +57,8 @@ def cockpit(request: HttpRequest, level: str = "school") -> HttpResponse:
     institution = institution_of(request)
     if institution is None:
         raise Http404("您还没有加入任何院校")
+    # The cockpit is the staff's view of a whole level; a student reads their own portrait, not the school's.
+    require_role(request.user, STAFF, institution.pk)
     period, periods = c.choose_period(request.user, institution, request.GET.get("period"))
     context = {"level": level, "level_label": Level(level).label, "levels": Level.choices,
                "period": period, "periods": periods, "institution": institution}

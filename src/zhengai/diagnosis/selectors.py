@@ -30,6 +30,20 @@ def cycles_for(user: Any, institution: Any) -> QuerySet:
             .select_related("period", "stage", "owner", "template", "institution", *ENTITY_RELATIONS))
 
 
+def my_cycles(user: Any, institution: Any) -> QuerySet:
+    """The cycles that are this user's to move on: those they own and those of the entities they answer for
+    (`org.entities`: a unit head's unit and what is in it, a major leader's major…; the school's for the school
+    leaders and the quality office) — not every cycle a wide role may read."""
+    from zhengai.core.permissions import access_for
+    from zhengai.org.entities import answers_q, entity_rows_q
+    from zhengai.standards.choices import Level
+
+    access = access_for(user)
+    return cycles_for(user, institution).filter(
+        Q(owner_id=user.pk) | entity_rows_q(access)
+        | (Q(level=Level.SCHOOL) & answers_q(access, Level.SCHOOL, "institution")))
+
+
 def cycle_for_user(user: Any, institution: Any, pk: int, action: str = VIEW) -> Cycle:
     """One cycle: 404 if the user may not see it, 403 if they may see but not `action` it."""
     return get_object_for_user(cycles_for(user, institution), user, action, pk=pk)

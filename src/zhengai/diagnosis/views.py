@@ -149,6 +149,8 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     scoped = selectors.cycles_for(request.user, institution)
     qs = scoped
     g = request.GET
+    if g.get("mine") == "1":  # 我的周期: the home page's count
+        qs = selectors.my_cycles(request.user, institution)
     if g.get("level") in Level.values:
         qs = qs.filter(level=g["level"])
     if g.get("kind") in DiagnosisKind.values:
@@ -169,7 +171,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     return render(request, "diagnosis/cycle_list.html", {
         "page": page, "counts": counts, "levels": Level.choices, "kinds": DiagnosisKind.choices,
         "states": CycleState.choices, "periods": periods, "params": g, "query": query.urlencode(),
-        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q")),
+        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q", "mine")),
         "may_configure": _is_quality_office(request, institution)})
 
 

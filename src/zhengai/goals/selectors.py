@@ -313,5 +313,57 @@ def my_tasks(user: Any, institution: Any) -> QuerySet:
             .select_related("plan").order_by("due", "plan", "number"))
 
 
+def onepages_to_review(user: Any, institution: Any) -> QuerySet:
+    """Submitted one-page plans this user is the one to approve — the same rule as `services.may_approve`, as a
+    filter: the quality office and school leaders every plan; a unit head the plans of the majors, courses,
+    teachers and classes of the units they head (never the unit's own plan, which the level above approves)."""
+    from zhengai.core.choices import Role
+    from zhengai.core.permissions import access_for
+    from zhengai.org.models import Unit
+
+    from .choices import PlanStatus
+    from .models import PLANNERS
+
+    qs = onepages_for(user, institution).filter(status=PlanStatus.SUBMITTED)
+    access = access_for(user)
+    if access.is_superuser or access.has_role(PLANNERS, institution.pk):
+        return qs.order_by("submitted_at", "pk")
+    heads = access.scoped_ids(Role.UNIT_HEAD, Unit)
+    return qs.exclude(level="unit").filter(
+        Q(major__unit_id__in=heads) | Q(course__unit_id__in=heads) | Q(teacher__unit_id__in=heads)
+        | Q(klass__major__unit_id__in=heads)).order_by("submitted_at", "pk")
+
+
+def records_to_review(user: Any, institution: Any) -> QuerySet:
+    """Work items of tasks' PDCA records with a result entered and no 学校核查意见 yet, for the reviewers
+    (`records.may_review`: the quality office and supervisors, on the tasks they see)."""
+    from zhengai.core.permissions import access_for
+
+    from .choices import WorkResult
+    from .models import RecordItem
+    from .records import REVIEWERS
+
+    access = access_for(user)
+    if not (access.is_superuser or access.has_role(REVIEWERS, institution.pk)):
+        return RecordItem.objects.none()
+    return (RecordItem.objects.restrict(user).filter(institution=institution, review_opinion="")
+            .exclude(result_state=WorkResult.PENDING).select_related("record__task__plan")
+            .order_by("deadline", "pk"))
+
+
+def progress_due(user: Any, institution: Any, today: Any) -> list[PlanTask]:
+    """The user's open tasks of this year's plans scheduled for this month (the board's 计划月份) with no
+    月度进展 reported for the month yet. A person owns a handful of tasks, so the months are read in Python
+    (a JSON `contains` is not portable to SQLite)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import ProgressUpdate
+
+    reported = ProgressUpdate.objects.filter(task=OuterRef("pk"), year=today.year, month=today.month)
+    tasks = my_tasks(user, institution).filter(plan__year=today.year).exclude(Exists(reported))
+    return [t for t in tasks if today.month in (t.months or [])]
+
+
 __all__ = ["ERRORS", "ERROR_RATE_LIMIT", "error_report", "goal_progress", "onepage_errors", "onepage_sheet",
-           "my_tasks", "onepages_for", "plan_goals", "plan_tree", "plans_for", "point_actual", "task_errors"]
+           "my_tasks", "onepages_for", "onepages_to_review", "progress_due", "records_to_review",
+           "plan_goals", "plan_tree", "plans_for", "point_actual", "task_errors"]

@@ -280,9 +280,10 @@ BOARD_MONTHS = [1, 2, 3, 4, 5, 6, 9, 10, 11, 12]  # the seed's columns: July and
 BOARD_ROLES = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 
 
-def board_tasks(user: Any, institution: Any, year: int, *, unit: Any = None, kind: str = ""):
+def board_tasks(user: Any, institution: Any, year: int, *, unit: Any = None, kind: str = "", mine: bool = False):
     """The tasks of `year`'s one-page plans a user's board shows: all units for the quality office, school
-    leaders and supervisors; a unit head their unit and its sub-units; anyone else the tasks they own."""
+    leaders and supervisors; a unit head their unit and its sub-units; anyone else the tasks they own.
+    `mine`: only the tasks the user owns (what the home page's 本月待填进展 counts among)."""
     access = access_for(user)
     # The gate's view includes the tasks a person owns in a plan they do not otherwise see.
     qs = PlanTask.objects.restrict(user, VIEW).filter(institution=institution, plan__year=year)
@@ -292,6 +293,8 @@ def board_tasks(user: Any, institution: Any, year: int, *, unit: Any = None, kin
         qs = qs.filter(unit=unit)
     if kind in TaskKind.values:
         qs = qs.filter(kind=kind)
+    if mine:
+        qs = qs.filter(owner_id=user.pk)
     return qs
 
 

@@ -234,6 +234,8 @@ def onepage_list(request: HttpRequest) -> HttpResponse:
     qs = (selectors.onepages_for(request.user, _institution(request)).annotate(task_count=Count("tasks"))
           .order_by("-year", "level", "entity_key", "pk"))
     g = request.GET
+    if g.get("review") == "1":  # 待我审核, the home page's count
+        qs = qs.filter(pk__in=selectors.onepages_to_review(request.user, _institution(request)).values("pk"))
     year = _year(g.get("year"))
     if year:
         qs = qs.filter(year=year)

@@ -72,7 +72,8 @@ def board(request: HttpRequest) -> HttpResponse:
         if unit is None:
             raise Http404("没有找到该部门")
     kind = request.GET.get("kind", "")
-    tasks = tracking.board_tasks(request.user, institution, year, unit=unit, kind=kind)
+    tasks = tracking.board_tasks(request.user, institution, year, unit=unit, kind=kind,
+                                 mine=request.GET.get("mine") == "1")
     if request.GET.get("export"):
         audit.record_export(actor=request.user, institution=institution, what=f"{year}年部门工作任务完成情况一览表",
                             subject=PlanTask, count=tasks.count())

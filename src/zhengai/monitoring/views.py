@@ -49,6 +49,9 @@ def _filtered(request: HttpRequest, qs):
                        ("unit", "assigned_unit_id"), ("point", "qc_point__code"),
                        ("escalation", "escalation_level")]:
         if g.get(key):
+            # A point is named by its code in the filter form, by its id in the home page's counts.
+            if key == "point" and g[key].isdigit():
+                field = "qc_point_id"
             qs = qs.filter(**{field: g[key]})
     return qs
 

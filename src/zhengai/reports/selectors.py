@@ -122,6 +122,7 @@ class Expected:
     name: str
     report: Report | None
     due: datetime.date
+    entity: Any = None
 
     @property
     def kind_label(self) -> str:
@@ -161,8 +162,62 @@ def status_rows(institution: Any, year: int) -> list[Expected]:
     out = []
     for kind, entity in expected:
         report = reports.get((kind, key_of(kind, entity)))
-        out.append(Expected(kind, entity.name, report, report.due if report and report.due else due))
+        out.append(Expected(kind, entity.name, report, report.due if report and report.due else due, entity))
     return out
+
+
+def due_year(today: datetime.date | None = None) -> int:
+    """The academic year whose reports are due or just due: the latest one whose deadline (`default_due`) falls
+    in this calendar year or before. In December that is the year whose deadline has just passed — not the
+    coming year, whose reports nobody can be late with yet."""
+    today = today or timezone.localdate()
+    year = today.year
+    while default_due(year).year > today.year:
+        year -= 1
+    return year
+
+
+def my_expected(user: Any, institution: Any, year: int) -> list[Expected]:
+    """The reports `year` expects of the entities this user writes for (`creatable`): a unit head their
+    units', majors' and courses'; a major or course leader their own; the institution-wide roles the school's
+    (the rest of the school is theirs to watch, on the status page, not to write)."""
+    access = access_for(user)
+    if access.is_superuser or access.has_role(WRITERS | WATCHERS, institution.pk):
+        if not (access.is_superuser or access.has_role(WRITERS, institution.pk)):
+            return []
+        report = (Report.objects.filter(institution=institution, kind=ReportKind.SCHOOL, period__start__year=year,
+                                        period__start__month=9).order_by("-version").first())
+        return [Expected(ReportKind.SCHOOL, institution.name, report,
+                         report.due if report and report.due else default_due(year), institution)]
+    keys = {value for value, _, _ in creatable(user, institution)}
+    if not keys:
+        return []
+    return [row for row in status_rows(institution, year) if f"{row.kind}:{row.entity.pk}" in keys]
+
+
+def awaiting_signature(user: Any, institution: Any) -> QuerySet[Report]:
+    """Reports waiting for this user's signature in the sign-off chain (`services.may_sign_head` and
+    `may_sign_president` as one filter): a unit head the submitted reports of their units and of the majors,
+    courses and teachers in them; the quality office the submitted school report; a school leader the school
+    report its head has signed."""
+    from django.db.models import Q
+
+    access = access_for(user)
+    qs = reports_for(user, institution)
+    if access.is_superuser:
+        return qs.filter(state__in=[ReportState.SUBMITTED, ReportState.HEAD_SIGNED])
+    mine = Q(pk__in=[])
+    if access.has_role({Role.QUALITY_OFFICE}, institution.pk):
+        mine |= Q(kind=ReportKind.SCHOOL, state=ReportState.SUBMITTED)
+    if access.has_role({Role.SCHOOL_LEADER}, institution.pk):
+        mine |= Q(kind=ReportKind.SCHOOL, state=ReportState.HEAD_SIGNED)
+    units = answered_units(access)
+    if units:
+        mine |= Q(state=ReportState.SUBMITTED) & (
+            Q(kind__in=[ReportKind.COLLEGE, ReportKind.DEPARTMENT], unit_id__in=units)
+            | Q(kind=ReportKind.MAJOR, major__unit_id__in=units) | Q(kind=ReportKind.COURSE, course__unit_id__in=units)
+            | Q(kind=ReportKind.TEACHER, teacher__unit_id__in=units))
+    return qs.filter(mine).order_by("reported_at", "pk")
 
 
 def templates_for(user: Any, institution: Any) -> QuerySet[WordTemplate]:

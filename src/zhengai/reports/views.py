@@ -61,6 +61,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("reports:report_detail", args=[report.pk]))
     filters = FilterForm(request.GET or None)
     qs = selectors.reports_for(request.user, institution)
+    if request.GET.get("sign") == "1":  # 待我签字, the home page's count
+        qs = selectors.awaiting_signature(request.user, institution)
     if filters.is_valid():
         f = filters.cleaned_data
         if f.get("year"):
@@ -74,7 +76,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "reports/report_list.html", {
         "page": page, "form": form, "filters": filters, "may_create": bool(choices), "query": query.urlencode(),
-        "filtered": any(request.GET.get(k) for k in ("year", "kind", "state")),
+        "filtered": any(request.GET.get(k) for k in ("year", "kind", "state", "sign")),
         "may_watch": _may(request, selectors.WATCHERS, institution),
         "may_template": _may(request, {Role.QUALITY_OFFICE}, institution)})
 
@@ -244,10 +246,11 @@ def status(request: HttpRequest) -> HttpResponse:
     """年度报告进度: which expected reports are in, signed, or late."""
     institution = _institution(request)
     require_role(request.user, selectors.WATCHERS, institution.pk)
+    # By default the year that is due or just due, where lateness means something — not the coming year.
     try:
-        year = int(request.GET.get("year") or academic_year_of(timezone.localdate()))
+        year = int(request.GET.get("year") or selectors.due_year())
     except ValueError:
-        year = academic_year_of(timezone.localdate())
+        year = selectors.due_year()
     rows = selectors.status_rows(institution, year)
     return render(request, "reports/status.html", {
         "rows": rows, "year": year, "due": services.default_due(year), "years": range(year + 1, year - 5, -1),
