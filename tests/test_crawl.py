@@ -121,7 +121,32 @@ def lived_in(college):
     year = ensure_academic_year(2024)
     build_state(college, year)
     recompute(institution=college.institution, period=year)
+    _waiting(college)
     return college
+
+
+def _waiting(college):
+    """Something in each line of the home pages' 下一步: a course plan submitted for review with a task due this
+    month, a major report waiting for the head's signature, a major's open cycle — so their links are followed."""
+    from django.utils import timezone
+
+    from tests.diagnosis import major_cycle
+    from zhengai.goals.models import Objective, OnePagePlan, PlanTask
+    from zhengai.reports import services as reports
+    from zhengai.reports.choices import ReportKind
+
+    today = timezone.localdate()
+    java = college.courses["java"]
+    plan = OnePagePlan.objects.create(institution=college.institution, level="course", entity_key=f"course:{java.pk}",
+                                      course=java, year=today.year, name="Java程序设计课程一页纸计划")
+    Objective.objects.create(institution=college.institution, plan=plan, number=1, text="课程达标")
+    PlanTask.objects.create(institution=college.institution, plan=plan, number=1, title="更新课程标准",
+                            owner=college.users["course_leader"], months=[today.month], unit=java.unit)
+    OnePagePlan.objects.filter(pk=plan.pk).update(status="submitted", submitted_at=timezone.now())
+    report = reports.report_create(actor=college.users["major_leader"], kind=ReportKind.MAJOR,
+                                   entity=college.majors["soft"], year=2024)
+    reports.report_submit(actor=college.users["major_leader"], report=report)
+    major_cycle(college)
 
 
 def test_every_link_every_persona_opens_and_reads_as_chinese(lived_in, rf, client):
