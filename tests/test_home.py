@@ -286,3 +286,32 @@ def test_every_link_on_the_home_page_opens(college, login, who):
     assert len(links) > 5
     bad = {link: client.get(link).status_code for link in links}
     assert {k: v for k, v in bad.items() if v != 200} == {}
+
+
+def test_records_to_check_reach_the_quality_office_and_supervisors(college, login):
+    from zhengai.goals.models import PlanTask, RecordItem, TaskRecord
+
+    plan = _onepage(college, "unit", college.units["it"], status="approved", name="信息工程学院一页纸计划")
+    task = PlanTask.objects.create(institution=college.institution, plan=plan, number=1, title="修订人才培养方案",
+                                   owner=college.users["head"])
+    record = TaskRecord.objects.create(institution=college.institution, task=task)
+    RecordItem.objects.create(institution=college.institution, record=record, number=1, content="调研企业需求",
+                              result="调研报告", result_state="met")
+    RecordItem.objects.create(institution=college.institution, record=record, number=2, content="尚未完成的工作")
+    RecordItem.objects.create(institution=college.institution, record=record, number=3, content="已核查的工作",
+                              result="已完成", result_state="met", review_opinion="属实")
+    for who in ("quality", "supervisor"):
+        client = login(college.users[who])
+        html = client.get("/").content.decode()
+        url, count = _count_link(html, "review_records")
+        assert count == 1 and "调研企业需求" in html
+        listed = client.get(url)
+        assert listed.status_code == 200 and [i.content for i in listed.context["page"]] == ["调研企业需求"]
+        assert client.get(f"/goals/records/task/{task.pk}/").status_code == 200
+    assert login(college.users["head"]).get("/goals/records/review/").status_code == 403
+
+
+def test_a_student_home_has_no_staff_lines(college, login):
+    html = login(college.users["student"]).get("/").content.decode()
+    assert 'id="next"' not in html and "诊改周期" not in html and "全校" not in html
+    assert "我的画像" in html and "我的预警" in html

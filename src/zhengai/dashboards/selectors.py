@@ -135,6 +135,12 @@ def portrait_links(request: Any, institution: Institution) -> list[tuple[str, st
     return my_portraits(request.user, institution)
 
 
+# Roles that answer for an entity's plan and cycle (the school's, a unit's, a major's, a course's, a teacher's,
+# a class's): their home pages always show the cycle and progress lines, empty or not.
+ANSWERING_ROLES = {Role.SCHOOL_LEADER, Role.QUALITY_OFFICE, Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COURSE_LEADER,
+                   Role.TEACHER, Role.COUNSELLOR}
+
+
 @dataclass
 class Action:
     """One line of the home page's 下一步: what waits, how many, the list that shows exactly those, the first
@@ -178,7 +184,7 @@ def next_actions(user: Any, institution: Institution, today: Any = None, limit: 
     if everything or access.has_role(REVIEWERS, institution.pk):
         items = records_to_review(user, institution)
         actions.append(Action(
-            "review_records", "待核查的任务诊改记录", items.count(), "",
+            "review_records", "待核查的任务诊改记录", items.count(), _url("goals:record_review_list"),
             [{"text": f"{i.record.task.title}：{i.content}", "url": _url("goals:record_detail", "", i.record.task_id),
               "note": i.get_result_state_display()} for i in items[:limit]],
             "没有待核查的诊改记录。任务负责人填写完成情况后，请在记录页填写学校核查意见。"))
@@ -206,18 +212,24 @@ def next_actions(user: Any, institution: Institution, today: Any = None, limit: 
         actions[-1].late = len(late)  # type: ignore[attr-defined]
 
     cycles = my_cycles(user, institution).filter(state=CycleState.OPEN).order_by("period__start", "pk")
-    actions.append(Action(
-        "cycles", "我的诊改周期（进行中）", cycles.count(), _url("diagnosis:cycle_list", "mine=1&state=open"),
-        [{"text": str(c), "url": _url("diagnosis:cycle_detail", "", c.pk),
-          "note": f"当前步骤：{c.stage.name}" if c.stage_id else "尚未开始"} for c in cycles[:limit]],
-        "您没有进行中的诊改周期。质管办按周期模板开启本学年的周期后，您负责对象的周期会出现在这里。"))
+    n_cycles = cycles.count()
+    # The lines below are shown, even empty, to those who run cycles and plans; to others only when not empty
+    # (a student, an expert or the data steward has no step to take and no month to report).
+    if n_cycles or everything or access.has_role(ANSWERING_ROLES, institution.pk):
+        actions.append(Action(
+            "cycles", "我的诊改周期（进行中）", n_cycles, _url("diagnosis:cycle_list", "mine=1&state=open"),
+            [{"text": str(c), "url": _url("diagnosis:cycle_detail", "", c.pk),
+              "note": f"当前步骤：{c.stage.name}" if c.stage_id else "尚未开始"} for c in cycles[:limit]],
+            "您没有进行中的诊改周期。质管办按周期模板开启本学年的周期后，您负责对象的周期会出现在这里。"))
 
     tasks = progress_due(user, institution, today)
-    actions.append(Action(
-        "progress", f"{today.month}月待填的任务进展", len(tasks), _url("goals:board", f"year={today.year}&mine=1"),
-        [{"text": t.title, "url": _url("goals:onepage_task_progress", "", t.pk), "note": t.plan.name}
-         for t in tasks[:limit]],
-        f"本月没有待填的进展。一页纸计划中由您负责、安排在{today.month}月的任务，需在月底前填报进展。"))
+    if tasks or everything or access.has_role(ANSWERING_ROLES, institution.pk):
+        actions.append(Action(
+            "progress", f"{today.month}月待填的任务进展", len(tasks),
+            _url("goals:board", f"year={today.year}&mine=1"),
+            [{"text": t.title, "url": _url("goals:onepage_task_progress", "", t.pk), "note": t.plan.name}
+             for t in tasks[:limit]],
+            f"本月没有待填的进展。一页纸计划中由您负责、安排在{today.month}月的任务，需在月底前填报进展。"))
     return actions
 
 

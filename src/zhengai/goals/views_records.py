@@ -51,6 +51,22 @@ def _task(request: HttpRequest, pk: int, action: str = VIEW) -> PlanTask:
     return task
 
 
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    """待核查的诊改记录: work items with a result entered and no 学校核查意见 yet, for the quality office and
+    supervisors (the home page's count opens this list)."""
+    from django.core.paginator import Paginator
+
+    from zhengai.core.permissions import require_role
+
+    from .selectors import records_to_review
+
+    institution = _institution(request)
+    require_role(request.user, records.REVIEWERS, institution.pk)
+    page = Paginator(records_to_review(request.user, institution), 50).get_page(request.GET.get("page"))
+    return render(request, "goals/record_review_list.html", {"page": page})
+
+
 def _form_errors(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
@@ -235,6 +251,7 @@ def record_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
+    path("records/review/", review_list, name="record_review_list"),
     path("records/task/<int:pk>/", record_detail, name="record_detail"),
     path("records/task/<int:pk>/print/", record_print, name="record_print"),
     path("records/task/<int:pk>/items/add/", record_item_add, name="record_item_add"),
