@@ -315,3 +315,13 @@ def test_a_student_home_has_no_staff_lines(college, login):
     html = login(college.users["student"]).get("/").content.decode()
     assert 'id="next"' not in html and "诊改周期" not in html and "全校" not in html
     assert "我的画像" in html and "我的预警" in html
+
+
+def test_the_data_steward_is_told_what_to_do_and_shown_no_locked_door(college, login):
+    """The steward is institution-wide but not one of the warning list's roles: the school's warning count is
+    shown without a link to it, and their next step is the state-data import."""
+    client = login(college.users["steward"])
+    html = client.get("/").content.decode()
+    assert "在<a href=\"/statedata/\">状态数据</a>页导入各数据表" in html
+    assert "/monitoring/warnings/?" not in html and 'href="/monitoring/warnings/"' not in html
+    assert client.get("/monitoring/warnings/").status_code == 403

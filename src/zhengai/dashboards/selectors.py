@@ -152,6 +152,7 @@ class Action:
     url: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
     empty: str = ""
+    late: int = 0
 
 
 def _url(name: str, query: str = "", *args: Any) -> str:
@@ -208,8 +209,7 @@ def next_actions(user: Any, institution: Institution, today: Any = None, limit: 
               "note": (f"已逾期（期限 {row.due:%Y-%m-%d}）" if row.late else f"期限 {row.due:%Y-%m-%d}")
               + ("" if row.report else "，尚未编写"), "late": row.late} for row in (late + [
                   r for r in expected if not r.late])[:limit]],
-            f"您负责的{year}—{year + 1}学年报告都已提交。"))
-        actions[-1].late = len(late)  # type: ignore[attr-defined]
+            f"您负责的{year}—{year + 1}学年报告都已提交。", late=len(late)))
 
     cycles = my_cycles(user, institution).filter(state=CycleState.OPEN).order_by("period__start", "pk")
     n_cycles = cycles.count()

@@ -24,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "framework": selectors.framework_summary(institution),
             "changes": selectors.recent_changes(request.user, institution),
             "is_quality_office": access.is_superuser or access.has_role({"quality_office"}, institution.pk),
+            "is_steward": access.has_role({"data_steward"}, institution.pk),
             # What is the person's own to act on comes first; the school-wide figures second, for the wide roles.
             "actions": selectors.next_actions(request.user, institution),
             "warning_groups": selectors.warnings_by_point(request.user, institution),
