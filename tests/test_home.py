@@ -191,6 +191,9 @@ def test_warnings_are_counted_per_point_and_each_count_opens_exactly_those(colle
     for major, qc in ((college.majors["soft"], p1), (college.majors["soft"], p2), (college.majors["mech"], p1)):
         Warning.objects.create(institution=college.institution, level="major", entity_key=f"major:{major.pk}",
                                major=major, qc_point=qc, period=year, severity="warning")
+    soft = college.majors["soft"]
+    Warning.objects.create(institution=college.institution, level="major", entity_key=f"major:{soft.pk}", major=soft,
+                           qc_point=p1, period=ensure_academic_year(2023), severity="warning", state="acknowledged")
     client = login(college.users["major_leader"])
     html = client.get("/").content.decode()
     part = html[html.index('id="warnings"'):]
@@ -198,7 +201,12 @@ def test_warnings_are_counted_per_point_and_each_count_opens_exactly_those(colle
     url = f"/monitoring/warnings/mine/?mine=1&point={p1.pk}&state=open"
     assert url.replace("&", "&amp;") in part
     listed = client.get(url)
-    assert listed.status_code == 200 and [w.qc_point_id for w in listed.context["warnings"]] == [p1.pk]
+    assert listed.status_code == 200 and [(w.qc_point_id, w.state) for w in listed.context["warnings"]] == [
+        (p1.pk, "open")]
+    # The one already acknowledged is counted apart, with its own list.
+    assert "已确认 <strong>1</strong> 条" in part
+    listed = client.get("/monitoring/warnings/mine/?mine=1&state=acknowledged")
+    assert [w.state for w in listed.context["warnings"]] == ["acknowledged"]
 
 
 def test_the_months_progress_due_links_to_the_form(college, login):

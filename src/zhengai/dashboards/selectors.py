@@ -234,21 +234,28 @@ def next_actions(user: Any, institution: Institution, today: Any = None, limit: 
 
 
 def warnings_by_point(user: Any, institution: Institution) -> dict[str, Any]:
-    """The person's open warnings (`monitoring.selectors.my_warnings`) counted per QC point and, for tasks, per
-    kind — each count with the link to the inbox filtered to exactly those."""
-    from zhengai.monitoring.choices import OPEN_STATES, WarningKind
+    """The person's warnings (`monitoring.selectors.my_warnings`) waiting for them (待处理) counted per QC point
+    and, for tasks, per kind — each count with the link to the inbox filtered to exactly those — and the ones
+    already in hand (已确认, 整改中) counted by state."""
+    from zhengai.monitoring.choices import WarningKind, WarningState
     from zhengai.monitoring.selectors import my_warnings
 
-    base = my_warnings(user, institution).filter(state__in=OPEN_STATES).order_by()
+    base = my_warnings(user, institution).order_by()
+    waiting = base.filter(state=WarningState.OPEN)
     mine = _url("monitoring:my_warnings")
     points = [{"label": r["qc_point__name"], "code": r["qc_point__code"], "count": r["n"],
                "url": f"{mine}?mine=1&point={r['qc_point']}&state=open"}
-              for r in base.filter(qc_point__isnull=False).values("qc_point", "qc_point__name", "qc_point__code")
+              for r in waiting.filter(qc_point__isnull=False).values("qc_point", "qc_point__name", "qc_point__code")
               .annotate(n=Count("pk")).order_by("-n", "qc_point__code")]
     tasks = [{"label": WarningKind(r["kind"]).label, "count": r["n"],
               "url": f"{mine}?mine=1&kind={r['kind']}&state=open"}
-             for r in base.filter(qc_point__isnull=True).values("kind").annotate(n=Count("pk")).order_by("kind")]
-    return {"points": points, "tasks": tasks, "total": sum(p["count"] for p in points + tasks)}
+             for r in waiting.filter(qc_point__isnull=True).values("kind").annotate(n=Count("pk")).order_by("kind")]
+    in_hand = [{"label": WarningState(r["state"]).label, "count": r["n"],
+                "url": f"{mine}?mine=1&state={r['state']}"}
+               for r in base.filter(state__in=[WarningState.ACKNOWLEDGED, WarningState.IMPROVING]).values("state")
+               .annotate(n=Count("pk")).order_by("state")]
+    return {"points": points, "tasks": tasks, "in_hand": in_hand, "total": sum(p["count"] for p in points + tasks),
+            "total_url": f"{mine}?mine=1&state=open"}
 
 
 def school_figures(user: Any, institution: Institution, today: Any = None) -> list[dict[str, Any]]:
