@@ -171,7 +171,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     return render(request, "diagnosis/cycle_list.html", {
         "page": page, "counts": counts, "levels": Level.choices, "kinds": DiagnosisKind.choices,
         "states": CycleState.choices, "periods": periods, "params": g, "query": query.urlencode(),
-        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q", "mine")),
+        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q")),
         "may_configure": _is_quality_office(request, institution)})
 
 
