@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 
 from zhengai.core.forms import ModelForm
+from zhengai.core.models import User
+from zhengai.core.people import person_field
 
 from .models import OwnTarget, QCPoint
 
@@ -16,18 +18,22 @@ class QCPointForm(ModelForm):
         widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "formula": forms.Textarea(attrs={"rows": 2}),
                    "threshold_source": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, institution=None, **kwargs):
+    def __init__(self, *args, institution=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         from zhengai.org.models import Unit
 
         units = Unit.objects.filter(institution=institution, active=True)
         self.fields["lead_unit"].queryset = units
         self.fields["supporting_units"].queryset = units
-        from zhengai.core.models import User
+        if user is not None:
+            # The staff of the institution, searched as you type — never a student or the authority's people.
+            person_field(self, "owner", user, institution, current=self.instance.owner_id)
+        else:
+            from zhengai.core.people import STAFF_ROLES
 
-        # Owners come from this institution's members only.
-        self.fields["owner"].queryset = User.objects.filter(
-            memberships__institution=institution, memberships__active=True).distinct()
+            self.fields["owner"].queryset = User.objects.filter(
+                memberships__institution=institution, memberships__active=True,
+                memberships__role__in=STAFF_ROLES).distinct()
 
 
 class QCPointCreateForm(QCPointForm):
