@@ -20,6 +20,7 @@ from django.utils import timezone
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction, PeriodKind, Role
 from zhengai.core.models import Membership, Period
+from zhengai.core.permissions import CHANGE
 from zhengai.org.entities import (
     ENTITY_FIELDS,
     entity_key,
@@ -374,6 +375,85 @@ def warning_transition(*, actor: Any, warning: Warning, state: str, note: str = 
     warning.save()
     audit.record(actor=actor, obj=warning, action=AuditAction.UPDATE, before=before, note=note[:200])
     return warning
+
+
+BULK_ACTIONS = {"acknowledge": "确认", "assign": "指派", "note": "添加备注"}
+
+
+@transaction.atomic
+def warnings_bulk(*, actor: Any, institution: Any, ids: Iterable[int], action: str, assignee: Any = None,
+                  note: str = "") -> dict[str, Any]:
+    """Acknowledge (待处理 → 已确认), assign to a staff member (added as an owner and notified) or add a note
+    to many warnings at once. Each warning gets its own audit entry (its history), written in one INSERT.
+
+    All or nothing: if any id is not a warning of `institution` that the actor may change (the permission
+    gate), nothing changes and the error says how many were refused. Warnings the action does not fit (an
+    acknowledge of one already handled, an assignee who already owns it) are skipped and counted."""
+    from zhengai.core.people import staff_for
+
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        raise ValidationError("请先勾选要处理的预警")
+    if action not in BULK_ACTIONS:
+        raise ValidationError("未知的批量操作")
+    note = note.strip()
+    if action == "note" and not note:
+        raise ValidationError("请填写备注")
+    if action == "assign" and (assignee is None or not staff_for(actor, institution).filter(pk=assignee.pk).exists()):
+        raise ValidationError("请从本院校的教职工中选择指派对象")
+    warnings = list(Warning.objects.restrict(actor, CHANGE).filter(institution=institution, pk__in=wanted)
+                    .select_for_update(of=("self",))
+                    .select_related("qc_point", "unit", "major", "course", "teacher", "student", "klass",
+                                    "institution"))
+    refused = wanted - {w.pk for w in warnings}
+    if refused:
+        raise ValidationError(f"其中 {len(refused)} 条预警不存在或不在您的处理范围内，未做任何修改")
+    now = timezone.now()
+    who = getattr(actor, "display_name", str(actor))
+    stamped = f"{timezone.localtime(now):%Y-%m-%d %H:%M} {who}：{note}" if note else ""
+    through = Warning.owners.through
+    changed: list[Warning] = []
+    items: list[tuple[Warning, dict[str, Any], dict[str, Any]]] = []
+    why_skipped = ""
+    owners: dict[int, list[str]] = {}
+    already: set[int] = set()
+    if action == "assign":
+        for link in through.objects.filter(warning_id__in=wanted).select_related("user"):
+            owners.setdefault(link.warning_id, []).append(str(link.user))
+            if link.user_id == assignee.pk:
+                already.add(link.warning_id)
+    for w in warnings:
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if action == "acknowledge":
+            if w.state != WarningState.OPEN:
+                why_skipped = "已不是“待处理”"
+                continue
+            before["state"], after["state"] = w.state, WarningState.ACKNOWLEDGED
+            w.state = WarningState.ACKNOWLEDGED
+        elif action == "assign":
+            if w.pk in already:
+                why_skipped = "已由此人负责"
+                continue
+            current = sorted(owners.get(w.pk, []))
+            before["owners"], after["owners"] = current, sorted([*current, str(assignee)])
+        if stamped:
+            before["note"], after["note"] = w.note, (w.note + "\n" + stamped).strip()
+            w.note = after["note"]
+        w.updated_at = now
+        changed.append(w)
+        items.append((w, before, after))
+    if changed:
+        Warning.objects.bulk_update(changed, ["state", "note", "updated_at"])
+    if action == "assign" and changed:
+        through.objects.bulk_create([through(warning_id=w.pk, user_id=assignee.pk) for w in changed],
+                                    ignore_conflicts=True)
+        Notification.objects.bulk_create([Notification(
+            user_id=assignee.pk, institution=institution, text=f"指派给您的预警：{warning_label(w)}"[:300],
+            url=reverse("monitoring:warning_detail", args=[w.pk])) for w in changed])
+    audit.record_bulk(actor=actor, action=AuditAction.UPDATE, items=items, describe=warning_label,
+                      note=f"批量{BULK_ACTIONS[action]}" + (f"：{note}" if note else ""))
+    return {"done": len(changed), "skipped": len(warnings) - len(changed), "why_skipped": why_skipped}
 
 
 def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
