@@ -113,7 +113,7 @@ def compute_point(point: QCPoint, institution: Any, filters: dict[str, Q], entit
                   ) -> list[dict[str, Any]]:
     """One query: the point's value and inputs for every entity of its level."""
     compiled = fl.compile_for(point.formula, point.level, filters)
-    qs = entity_queryset(point.level, institution)
+    qs = entity_queryset(point.level, institution).filter(point.applies_q())
     if entity_ids is not None:
         qs = qs.filter(pk__in=list(entity_ids))
     annotations = {"value": compiled.value, **{compiled.aliases[n]: e for n, e in compiled.inputs.items()},
@@ -161,6 +161,7 @@ def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dic
                                           entity_key__in=[o.entity_key for o in objs])
                .values_list("entity_key", "pk"))
     raised, resolved = _sync_warnings(point, institution, year, rows, ids)
+    resolved += inapplicable_settle(point, institution, year, version)
     keys = [o.entity_key for o in objs]
     if keys:
         # After the warnings are in step, so that the apps above (improvements verified by data) read their
@@ -247,6 +248,32 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
         through.objects.bulk_create(links, ignore_conflicts=True)
         Notification.objects.bulk_create(notices)
     return len(new), len(passing)
+
+
+def inapplicable_settle(point: QCPoint, institution: Any, year: Period, version: int) -> int:
+    """The entities a point does not apply to (an A-type course on 实践课时比例): their open warnings are
+    resolved and their measurements of this (open) data version removed, both audited as the system — a point
+    that does not apply has no value and no alarm. A constant number of queries; returns the warnings resolved."""
+    applies = point.applies_q()
+    field = ENTITY_FIELDS.get(point.level)
+    if not applies or field is None:
+        return 0
+    outside = {f"{field}_id__in": entity_model(point.level).objects.filter(institution=institution)
+               .exclude(applies).values("pk")}
+    warnings = list(Warning.objects.filter(qc_point=point, period=year, state__in=OPEN_STATES, **outside))
+    if warnings:
+        Warning.objects.filter(pk__in=[w.pk for w in warnings]).update(
+            state=WarningState.RESOLVED, note="质控点不适用于该对象，自动解除", updated_at=timezone.now())
+        audit.record_bulk(actor=None, action=AuditAction.UPDATE, describe=lambda w: f"{point.name} · {w.entity_key}",
+                          items=[(w, {"state": w.state}, {"state": WarningState.RESOLVED}) for w in warnings],
+                          note="重算：质控点不适用于该对象，预警自动解除")
+    stale = list(Measurement.objects.filter(qc_point=point, period=year, version=version, **outside))
+    if stale:
+        Measurement.objects.filter(pk__in=[m.pk for m in stale]).delete()
+        audit.record_bulk(actor=None, action=AuditAction.DELETE, describe=lambda m: f"{point.name} · {m.entity_key}",
+                          items=[(m, {"status": m.status}, {}) for m in stale],
+                          note="重算：质控点不适用于该对象，删除其测量结果")
+    return len(warnings)
 
 
 def points_for(institution: Any, qc_points: Iterable[Any] | None = None) -> list[QCPoint]:

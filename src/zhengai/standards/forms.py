@@ -5,16 +5,21 @@ from django import forms
 from zhengai.core.forms import ModelForm
 from zhengai.core.models import User
 from zhengai.core.people import person_field
+from zhengai.org.choices import CourseType
 
 from .models import OwnTarget, QCPoint
 
 
 class QCPointForm(ModelForm):
+    excluded_course_types = forms.MultipleChoiceField(
+        label="不适用的课程类型", choices=CourseType.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="仅课程层面：勾选的课程类型不计算本质控点，也不预警（如实践课时比例不适用于A类纯理论课）")
+
     class Meta:
         model = QCPoint
         fields = ["name", "qualitative", "owner", "definition", "formula", "unit", "operator", "target", "standard",
                   "warning", "standard_upper", "warning_upper", "cycle", "data_source", "lead_unit", "supporting_units",
-                  "threshold_source", "active"]
+                  "threshold_source", "excluded_course_types", "active"]
         widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "formula": forms.Textarea(attrs={"rows": 2}),
                    "threshold_source": forms.Textarea(attrs={"rows": 2})}
 
