@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 
 from .choices import AuditAction
 from .models import AuditEntry
@@ -134,12 +137,32 @@ def record_export(
     )
 
 
+def field_label(model: Any, name: str) -> str:
+    """The Chinese label of a recorded field: the model field's verbose_name (`active` → 有效), `model` a
+    model class or its ContentType. Keys that are no field (an export's 内容 and 行数) are already Chinese."""
+    if isinstance(model, ContentType):
+        model = model.model_class()
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model is not None else name
+    except FieldDoesNotExist:
+        return name
+
+
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+
+
 def shown(value: object) -> str:
-    """A recorded value as people read it in the audit log: 是/否, （空）, lists joined — never a Python repr."""
+    """A recorded value as people read it in the audit log: 是/否, （空）, lists joined, a time in local time
+    (settings.TIME_ZONE) to the minute — never a Python repr or an ISO string."""
     if value is None or value == "" or value == [] or value == {}:
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, str) and ISO_DATETIME.match(value):
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%Y-%m-%d %H:%M}"
     if isinstance(value, (list, tuple)):
         return "、".join(shown(v) for v in value)
     if isinstance(value, dict):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("institution/switch/", views.switch_institution, name="switch_institution"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("people/search/", views.people_search, name="people_search"),
 ]

@@ -103,3 +103,18 @@ def job_list(request: HttpRequest) -> HttpResponse:
     institution = institution_of(request)
     jobs = Job.objects.restrict(request.user, VIEW).filter(institution=institution).select_related("created_by")
     return render(request, "core/job_list.html", {"jobs": jobs[:100]})
+
+
+@login_required
+def people_search(request: HttpRequest) -> HttpResponse:
+    """The people picker's search (htmx): up to a screenful of the staff of the user's institution whose name
+    or account matches. Someone who may not pick (a student, an authority account) is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    from . import people
+
+    institution = institution_of(request)
+    if not people.may_pick(request.user, institution):
+        raise PermissionDenied("只有本院校的教职工可以选择人员")
+    found = people.search(request.user, institution, request.GET.get("q", ""))
+    return render(request, "core/people_options.html", {"people": [(u.pk, people.label(u)) for u in found]})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from zhengai.core.forms import Form
 from zhengai.core.models import User
 from zhengai.core.numbers import with_unit
+from zhengai.core.people import person_field
 from zhengai.monitoring.models import Measurement
 
 from .choices import ImprovementKind
@@ -18,16 +19,11 @@ from .choices import ImprovementKind
 DATE = forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d")
 
 
-class UserChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.display_name
-
-
 class ImprovementForm(Form):
     measure = forms.CharField(label="改进措施", widget=forms.Textarea(attrs={"rows": 4, "class": "input"}),
                               help_text="针对问题原因，写清做什么、怎么做")
     kind = forms.ChoiceField(label="改进方式", choices=ImprovementKind.choices, initial=ImprovementKind.INCREMENTAL)
-    owner = UserChoice(label="责任人", queryset=User.objects.none())
+    owner = forms.ModelChoiceField(label="责任人", queryset=User.objects.none())
     deadline = forms.DateField(label="完成期限", widget=DATE)
     expected_effect = forms.CharField(label="预期效果", required=False,
                                       widget=forms.Textarea(attrs={"rows": 2, "class": "input"}),
@@ -36,9 +32,10 @@ class ImprovementForm(Form):
     cycle = forms.ModelChoiceField(label="诊改周期", required=False, queryset=None,
                                    help_text="可选：记入该对象正在进行的诊改周期")
 
-    def __init__(self, *args: Any, owners: Any, elements: Any, cycles: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: Any, institution: Any, elements: Any, cycles: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
+        # The staff of the institution, searched as you type — never a student or the authority's people.
+        person_field(self, "owner", user, institution)
         self.fields["element"].queryset = elements
         self.fields["cycle"].queryset = cycles
 

@@ -24,7 +24,7 @@ from zhengai.core import audit
 from zhengai.core.choices import PeriodKind
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
-from zhengai.core.models import Period, User
+from zhengai.core.models import Period
 from zhengai.core.periods import academic_year_of
 from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user
 from zhengai.core.spreadsheets import workbook_bytes, write_sheet
@@ -165,11 +165,6 @@ def improvement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- add from a warning or a finding -------------------------------------------------------------------------
 
-def _owner_choices(institution: Any):
-    return (User.objects.filter(memberships__institution=institution, memberships__active=True).distinct()
-            .order_by("name", "username"))
-
-
 def _elements(institution: Any):
     """Elements of the institution's adopted framework (an improvement may name the one it serves)."""
     adoption = Adoption.objects.filter(institution=institution).first()
@@ -209,7 +204,7 @@ def improvement_add(request: HttpRequest) -> HttpResponse:
         served = list(elements.filter(points__qc_points=qc_point).distinct().values_list("pk", flat=True)[:2])
         if len(served) == 1:
             initial["element"] = served[0]
-    form = ImprovementForm(request.POST or None, initial=initial, owners=_owner_choices(institution),
+    form = ImprovementForm(request.POST or None, initial=initial, user=request.user, institution=institution,
                            elements=elements, cycles=cycles)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

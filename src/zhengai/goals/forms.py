@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from zhengai.core.forms import Form, InstitutionModelForm
 from zhengai.core.middleware import institution_of
-from zhengai.core.models import User
+from zhengai.core.people import person_field
 from zhengai.core.permissions import VIEW
 from zhengai.org.entities import ENTITY_MODELS
 from zhengai.standards.choices import Level
@@ -23,12 +23,6 @@ from .services import goal_parent_choices
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d")
 MONTHS = [(m, f"{m}月") for m in range(1, 13)]
-
-
-def members(institution: Any):
-    """People of the institution, for owner and leader choices."""
-    return (User.objects.filter(memberships__institution=institution, memberships__active=True)
-            .distinct().order_by("username"))
 
 
 def entity_options(user: Any, institution: Any, levels: list[str]) -> list[tuple[str, str, str]]:
@@ -61,8 +55,10 @@ class _Form(InstitutionModelForm):
         self.user = request.user
         for name in ("owner", "leader"):
             if name in self.fields:
-                self.fields[name].queryset = members(self.institution)
-                self.fields[name].label_from_instance = lambda u: u.display_name
+                # The staff of the institution, searched as you type (never its students or the authority's
+                # people); the person already named stays valid on an edit.
+                person_field(self, name, self.user, self.institution,
+                             current=getattr(self.instance, f"{name}_id", None))
 
     def service_data(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields and k not in self.extra}

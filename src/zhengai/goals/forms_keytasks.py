@@ -9,16 +9,10 @@ from django import forms
 
 from zhengai.core.forms import Form, InstitutionModelForm
 from zhengai.core.middleware import institution_of
-from zhengai.core.models import Membership, User
+from zhengai.core.models import User
+from zhengai.core.people import person_field
 
 from .models import Goal, Indicator, KeyTask
-
-
-def _members(request: Any):
-    """People of the user's institution (for 分管领导 and 部门负责人)."""
-    institution = institution_of(request)
-    ids = Membership.objects.filter(institution=institution, active=True).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("name", "username")
 
 
 class _PersonChoice(forms.ModelChoiceField):
@@ -40,7 +34,7 @@ class KeyTaskForm(InstitutionModelForm):
 
     def __init__(self, *args: Any, request: Any, **kwargs: Any):
         super().__init__(*args, request=request, **kwargs)
-        self.fields["leader"].queryset = _members(request)
+        person_field(self, "leader", request.user, institution_of(request), current=self.instance.leader_id)
         self.fields["goal"].queryset = (Goal.objects.restrict(request.user).filter(institution=institution_of(request))
                                         .select_related("plan"))
         self.fields["goal"].label_from_instance = lambda g: f"{g.plan.name}：{g}"
@@ -58,7 +52,7 @@ class IndicatorForm(InstitutionModelForm):
 
     def __init__(self, *args: Any, request: Any, level: int, **kwargs: Any):
         super().__init__(*args, request=request, **kwargs)
-        self.fields["head"].queryset = _members(request)
+        person_field(self, "head", request.user, institution_of(request), current=self.instance.head_id)
         self.fields["head"].widget.attrs.setdefault("class", "input")
         self.fields["order"].required = False
         # 指标类别 belongs to the first level and 部门负责人 to the third (seed 002 表1).

@@ -144,3 +144,30 @@ def lineage(user: Any, measurement: Measurement) -> list[dict[str, Any]]:
             if version is not None:
                 item["versions"].append({"version": version, "visible": version.pk in seen})
     return out
+
+
+def newest_period_with_data(institution: Any):
+    """The newest academic year whose measurements hold data (not 无数据): where a recompute of everything
+    is meant to run — never the coming year, which has none. Before any measurement, the current academic
+    year."""
+    from zhengai.core.choices import PeriodKind
+    from zhengai.core.models import Period
+    from zhengai.core.periods import current_academic_year
+
+    from .choices import Status
+
+    found = (Period.objects.filter(kind=PeriodKind.ACADEMIC_YEAR, pk__in=Measurement.objects.filter(
+        institution=institution).exclude(status=Status.NO_DATA).values("period_id")).order_by("-start").first())
+    return found or current_academic_year()
+
+
+def warning_history(warning: Warning) -> QuerySet:
+    """The warning's own history (its audit entries: raised, re-graded, acknowledged, assigned, noted,
+    resolved), newest first. Whoever may see the warning may see how it was handled: the entries hold no more
+    than the warning's page shows."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from zhengai.core.models import AuditEntry
+
+    return (AuditEntry.objects.filter(object_type=ContentType.objects.get_for_model(Warning),
+                                      object_id=str(warning.pk)).select_related("actor", "object_type"))

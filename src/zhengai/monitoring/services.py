@@ -20,6 +20,7 @@ from django.utils import timezone
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction, PeriodKind, Role
 from zhengai.core.models import Membership, Period
+from zhengai.core.permissions import CHANGE
 from zhengai.org.entities import (
     ENTITY_FIELDS,
     entity_key,
@@ -112,7 +113,7 @@ def compute_point(point: QCPoint, institution: Any, filters: dict[str, Q], entit
                   ) -> list[dict[str, Any]]:
     """One query: the point's value and inputs for every entity of its level."""
     compiled = fl.compile_for(point.formula, point.level, filters)
-    qs = entity_queryset(point.level, institution)
+    qs = entity_queryset(point.level, institution).filter(point.applies_q())
     if entity_ids is not None:
         qs = qs.filter(pk__in=list(entity_ids))
     annotations = {"value": compiled.value, **{compiled.aliases[n]: e for n, e in compiled.inputs.items()},
@@ -160,6 +161,7 @@ def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dic
                                           entity_key__in=[o.entity_key for o in objs])
                .values_list("entity_key", "pk"))
     raised, resolved = _sync_warnings(point, institution, year, rows, ids)
+    resolved += inapplicable_settle(point, institution, year, version)
     keys = [o.entity_key for o in objs]
     if keys:
         # After the warnings are in step, so that the apps above (improvements verified by data) read their
@@ -246,6 +248,32 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
         through.objects.bulk_create(links, ignore_conflicts=True)
         Notification.objects.bulk_create(notices)
     return len(new), len(passing)
+
+
+def inapplicable_settle(point: QCPoint, institution: Any, year: Period, version: int) -> int:
+    """The entities a point does not apply to (an A-type course on 实践课时比例): their open warnings are
+    resolved and their measurements of this (open) data version removed, both audited as the system — a point
+    that does not apply has no value and no alarm. A constant number of queries; returns the warnings resolved."""
+    applies = point.applies_q()
+    field = ENTITY_FIELDS.get(point.level)
+    if not applies or field is None:
+        return 0
+    outside = {f"{field}_id__in": entity_model(point.level).objects.filter(institution=institution)
+               .exclude(applies).values("pk")}
+    warnings = list(Warning.objects.filter(qc_point=point, period=year, state__in=OPEN_STATES, **outside))
+    if warnings:
+        Warning.objects.filter(pk__in=[w.pk for w in warnings]).update(
+            state=WarningState.RESOLVED, note="质控点不适用于该对象，自动解除", updated_at=timezone.now())
+        audit.record_bulk(actor=None, action=AuditAction.UPDATE, describe=lambda w: f"{point.name} · {w.entity_key}",
+                          items=[(w, {"state": w.state}, {"state": WarningState.RESOLVED}) for w in warnings],
+                          note="重算：质控点不适用于该对象，预警自动解除")
+    stale = list(Measurement.objects.filter(qc_point=point, period=year, version=version, **outside))
+    if stale:
+        Measurement.objects.filter(pk__in=[m.pk for m in stale]).delete()
+        audit.record_bulk(actor=None, action=AuditAction.DELETE, describe=lambda m: f"{point.name} · {m.entity_key}",
+                          items=[(m, {"status": m.status}, {}) for m in stale],
+                          note="重算：质控点不适用于该对象，删除其测量结果")
+    return len(warnings)
 
 
 def points_for(institution: Any, qc_points: Iterable[Any] | None = None) -> list[QCPoint]:
@@ -374,6 +402,85 @@ def warning_transition(*, actor: Any, warning: Warning, state: str, note: str = 
     warning.save()
     audit.record(actor=actor, obj=warning, action=AuditAction.UPDATE, before=before, note=note[:200])
     return warning
+
+
+BULK_ACTIONS = {"acknowledge": "确认", "assign": "指派", "note": "添加备注"}
+
+
+@transaction.atomic
+def warnings_bulk(*, actor: Any, institution: Any, ids: Iterable[int], action: str, assignee: Any = None,
+                  note: str = "") -> dict[str, Any]:
+    """Acknowledge (待处理 → 已确认), assign to a staff member (added as an owner and notified) or add a note
+    to many warnings at once. Each warning gets its own audit entry (its history), written in one INSERT.
+
+    All or nothing: if any id is not a warning of `institution` that the actor may change (the permission
+    gate), nothing changes and the error says how many were refused. Warnings the action does not fit (an
+    acknowledge of one already handled, an assignee who already owns it) are skipped and counted."""
+    from zhengai.core.people import staff_for
+
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        raise ValidationError("请先勾选要处理的预警")
+    if action not in BULK_ACTIONS:
+        raise ValidationError("未知的批量操作")
+    note = note.strip()
+    if action == "note" and not note:
+        raise ValidationError("请填写备注")
+    if action == "assign" and (assignee is None or not staff_for(actor, institution).filter(pk=assignee.pk).exists()):
+        raise ValidationError("请从本院校的教职工中选择指派对象")
+    warnings = list(Warning.objects.restrict(actor, CHANGE).filter(institution=institution, pk__in=wanted)
+                    .select_for_update(of=("self",))
+                    .select_related("qc_point", "unit", "major", "course", "teacher", "student", "klass",
+                                    "institution"))
+    refused = wanted - {w.pk for w in warnings}
+    if refused:
+        raise ValidationError(f"其中 {len(refused)} 条预警不存在或不在您的处理范围内，未做任何修改")
+    now = timezone.now()
+    who = getattr(actor, "display_name", str(actor))
+    stamped = f"{timezone.localtime(now):%Y-%m-%d %H:%M} {who}：{note}" if note else ""
+    through = Warning.owners.through
+    changed: list[Warning] = []
+    items: list[tuple[Warning, dict[str, Any], dict[str, Any]]] = []
+    why_skipped = ""
+    owners: dict[int, list[str]] = {}
+    already: set[int] = set()
+    if action == "assign":
+        for link in through.objects.filter(warning_id__in=wanted).select_related("user"):
+            owners.setdefault(link.warning_id, []).append(str(link.user))
+            if link.user_id == assignee.pk:
+                already.add(link.warning_id)
+    for w in warnings:
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if action == "acknowledge":
+            if w.state != WarningState.OPEN:
+                why_skipped = "已不是“待处理”"
+                continue
+            before["state"], after["state"] = w.state, WarningState.ACKNOWLEDGED
+            w.state = WarningState.ACKNOWLEDGED
+        elif action == "assign":
+            if w.pk in already:
+                why_skipped = "已由此人负责"
+                continue
+            current = sorted(owners.get(w.pk, []))
+            before["owners"], after["owners"] = current, sorted([*current, str(assignee)])
+        if stamped:
+            before["note"], after["note"] = w.note, (w.note + "\n" + stamped).strip()
+            w.note = after["note"]
+        w.updated_at = now
+        changed.append(w)
+        items.append((w, before, after))
+    if changed:
+        Warning.objects.bulk_update(changed, ["state", "note", "updated_at"])
+    if action == "assign" and changed:
+        through.objects.bulk_create([through(warning_id=w.pk, user_id=assignee.pk) for w in changed],
+                                    ignore_conflicts=True)
+        Notification.objects.bulk_create([Notification(
+            user_id=assignee.pk, institution=institution, text=f"指派给您的预警：{warning_label(w)}"[:300],
+            url=reverse("monitoring:warning_detail", args=[w.pk])) for w in changed])
+    audit.record_bulk(actor=actor, action=AuditAction.UPDATE, items=items, describe=warning_label,
+                      note=f"批量{BULK_ACTIONS[action]}" + (f"：{note}" if note else ""))
+    return {"done": len(changed), "skipped": len(warnings) - len(changed), "why_skipped": why_skipped}
 
 
 def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:

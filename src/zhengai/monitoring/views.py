@@ -9,11 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -25,12 +27,14 @@ from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period
 from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user, require_role
 from zhengai.core.spreadsheets import workbook_bytes, write_sheet
+from zhengai.org.entities import entity_search_q
 from zhengai.standards.choices import Level
 
+from . import forms as forms_
 from . import formula as fl
 from . import selectors, services
-from .choices import Severity, WarningKind, WarningState
-from .models import Notification, Warning
+from .choices import Severity, Status, WarningKind, WarningState
+from .models import Measurement, Notification, Warning
 
 WIDE = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
 ESCALATIONS = [("0", "未督办"), *((str(k), v) for k, v in services.ESCALATION_LABELS.items())]
@@ -43,47 +47,110 @@ def _institution(request: HttpRequest) -> Any:
     return institution
 
 
+PAGE_SIZE = 50
+
+
+def _point_q(value: str, prefix: str = "") -> Q:
+    """`?point=` names a QC point by id (the home pages' links) or by code (the cockpit's)."""
+    value = value.strip()
+    return Q(**{f"{prefix}qc_point_id": int(value)}) if value.isdigit() else Q(**{f"{prefix}qc_point__code": value})
+
+
 def _filtered(request: HttpRequest, qs):
+    """The warnings list's filters, all read from the query string so that pages, links and the export keep
+    them: kind, level, severity, state, unit, escalation, period (code), QC point (id or code), entity search."""
     g = request.GET
     for key, field in [("level", "level"), ("severity", "severity"), ("state", "state"), ("kind", "kind"),
-                       ("unit", "assigned_unit_id"), ("point", "qc_point__code"),
-                       ("escalation", "escalation_level")]:
+                       ("period", "period__code"), ("escalation", "escalation_level")]:
         if g.get(key):
             # A point is named by its code in the filter form, by its id in the home page's counts.
             if key == "point" and g[key].isdigit():
                 field = "qc_point_id"
             qs = qs.filter(**{field: g[key]})
+    if g.get("unit", "").isdigit():
+        qs = qs.filter(assigned_unit_id=int(g["unit"]))
+    if g.get("point", "").strip():
+        qs = qs.filter(_point_q(g["point"]))
+    if g.get("q", "").strip():
+        # A task warning names its subject in its title rather than by an entity's name.
+        qs = qs.filter(entity_search_q(g["q"]) | Q(title__icontains=g["q"].strip()))
     return qs
 
 
-def _filter_context(request: HttpRequest) -> dict[str, Any]:
+def _filter_context(request: HttpRequest, institution: Any) -> dict[str, Any]:
     from zhengai.org.models import Unit
 
+    params = request.GET.copy()
+    params.pop("page", None)
     return {"levels": Level.choices, "severities": Severity.choices, "states": WarningState.choices,
             "kinds": WarningKind.choices, "escalations": ESCALATIONS,
-            "units": Unit.objects.restrict(request.user).filter(institution=_institution(request), active=True),
-            "params": request.GET}
+            "units": Unit.objects.restrict(request.user).filter(institution=institution, active=True),
+            "periods": Period.objects.filter(pk__in=Warning.objects.filter(institution=institution)
+                                             .values("period_id")).order_by("-start"),
+            "params": request.GET, "filtered": bool(params)}
 
 
 @login_required
 def my_warnings(request: HttpRequest) -> HttpResponse:
-    qs = _filtered(request, selectors.my_warnings(request.user, _institution(request)))
-    return render(request, "monitoring/warning_list.html",
-                  {"warnings": qs[:500], "title": "我的预警", "mine": True, **_filter_context(request)})
+    return _warnings(request, mine=True)
 
 
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
+    return _warnings(request, mine=request.GET.get("mine") == "1")
+
+
+def _warnings(request: HttpRequest, *, mine: bool) -> HttpResponse:
+    """我的预警 (`mine`: what is routed to the user: their own, their unit's, what they answer for) or 全部预警
+    (the institution-wide roles): filtered, paginated with the total, exportable with the same filters, with
+    bulk handling of the rows the user may act on."""
     institution = _institution(request)
-    require_role(request.user, WIDE, institution.pk)
-    qs = _filtered(request, selectors.warnings_for(request.user, institution))
+    if mine:
+        qs = selectors.my_warnings(request.user, institution)
+    else:
+        require_role(request.user, WIDE, institution.pk)
+        qs = selectors.warnings_for(request.user, institution)
+    qs = _filtered(request, qs)
+    title = "我的预警" if mine else "全部预警"
     if request.GET.get("export"):
-        audit.record_export(actor=request.user, institution=institution, what="全部预警", subject=Warning,
+        audit.record_export(actor=request.user, institution=institution, what=title, subject=Warning,
                             count=qs.count())
         return _export(qs)
-    return render(request, "monitoring/warning_list.html",
-                  {"warnings": qs[:500], "title": "全部预警", "mine": False,
-                   "may_recompute": _may_recompute(request), "periods": _years(), **_filter_context(request)})
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The rows of this page the user may act on (one query): only they get a checkbox for bulk handling.
+    actionable = set(Warning.objects.restrict(request.user, CHANGE)
+                     .filter(pk__in=[w.pk for w in page]).values_list("pk", flat=True))
+    return render(request, "monitoring/warning_list.html", {
+        "page": page, "warnings": page.object_list, "title": title, "mine": mine, "actionable": actionable,
+        "bulk_form": forms_.BulkForm(user=request.user, institution=institution) if actionable else None,
+        "may_recompute": _may_recompute(request), **_filter_context(request, institution)})
+
+
+@login_required
+@require_POST
+def warning_bulk(request: HttpRequest) -> HttpResponse:
+    """Acknowledge, assign or annotate the ticked warnings at once; each warning records its own history."""
+    institution = _institution(request)
+    next_url = request.POST.get("next") or reverse("monitoring:my_warnings")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("monitoring:my_warnings")
+    form = forms_.BulkForm(request.POST, user=request.user, institution=institution)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return HttpResponseRedirect(next_url)
+    data = form.cleaned_data
+    try:
+        result = services.warnings_bulk(actor=request.user, institution=institution, ids=ids,
+                                        action=data["action"], assignee=data.get("assignee"), note=data["note"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        text = f"已{services.BULK_ACTIONS[data['action']]} {result['done']} 条预警"
+        if result["skipped"]:
+            text += f"；{result['skipped']} 条{result['why_skipped']}，未改动"
+        messages.success(request, text)
+    return HttpResponseRedirect(next_url)
 
 
 def _years():
@@ -135,6 +202,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/warning_detail.html", {
         "warning": warning, "measurement": measurement, "inputs": _inputs(measurement),
         "owners": warning.owners.all(), "can_change": can(request.user, warning, CHANGE),
+        "history": selectors.warning_history(warning)[:50],
         "escalation": services.ESCALATION_LABELS.get(warning.escalation_level, "未督办"),
         "transitions": [(s, WarningState(s).label) for s in
                         sorted(services.TRANSITIONS.get(warning.state, set()))]})
@@ -151,23 +219,36 @@ def _inputs(measurement) -> list[tuple[str, Any, str]]:
 
 @login_required
 def measurement_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.measurements_for(request.user, _institution(request))
+    """测量结果: filtered (level, status, period, unit, QC point, entity search), paginated with the total."""
+    institution = _institution(request)
+    qs = selectors.measurements_for(request.user, institution)
+    g = request.GET
     for key in ("level", "status"):
-        if request.GET.get(key):
-            qs = qs.filter(**{key: request.GET[key]})
-    if request.GET.get("point"):
-        qs = qs.filter(qc_point__code=request.GET["point"])
-    if request.GET.get("period"):
-        qs = qs.filter(period__code=request.GET["period"])
-    if request.GET.get("unit", "").isdigit():
+        if g.get(key):
+            qs = qs.filter(**{key: g[key]})
+    if g.get("point", "").strip():
+        qs = qs.filter(_point_q(g["point"]))
+    if g.get("period"):
+        qs = qs.filter(period__code=g["period"])
+    if g.get("unit", "").isdigit():
         # A unit and what lies in it (its majors, courses, teachers): what department performance counts.
-        unit = int(request.GET["unit"])
+        unit = int(g["unit"])
         qs = qs.filter(Q(unit_id=unit) | Q(major__unit_id=unit) | Q(course__unit_id=unit) | Q(teacher__unit_id=unit))
-    if request.GET.get("counting"):
+    if g.get("q", "").strip():
+        qs = qs.filter(entity_search_q(g["q"]))
+    if g.get("counting"):
         # The figures of cockpits and reports count one measurement per point, entity and period.
         qs = selectors.that_count(qs)
-    return render(request, "monitoring/measurement_list.html", {"measurements": qs[:500], "levels": Level.choices,
-                                                                "params": request.GET})
+    page = Paginator(qs.order_by("-period__start", "qc_point__level", "qc_point__order", "qc_point__code",
+                                 "entity_key", "-version", "pk"), PAGE_SIZE).get_page(g.get("page"))
+    from zhengai.org.models import Unit
+
+    return render(request, "monitoring/measurement_list.html", {
+        "page": page, "measurements": page.object_list, "levels": Level.choices, "statuses": Status.choices,
+        "periods": Period.objects.filter(pk__in=Measurement.objects.filter(institution=institution)
+                                         .values("period_id")).order_by("-start"),
+        "units": Unit.objects.restrict(request.user).filter(institution=institution, active=True),
+        "params": g})
 
 
 @login_required
@@ -188,16 +269,20 @@ def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
+    """重新计算全部质控点: its own page, away from the lists' filters. The period offered first is the newest
+    that has data (not the coming year); the button asks for confirmation before it starts the job."""
     institution = _institution(request)
     require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
-    try:
-        period = Period.objects.get(code=request.POST.get("period", ""))
-    except Period.DoesNotExist as exc:
-        raise Http404("没有该期间") from exc
-    job = services.recompute_start(actor=request.user, institution=institution, period=period)
-    return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
+    if request.method == "POST":
+        try:
+            period = Period.objects.get(code=request.POST.get("period", ""))
+        except Period.DoesNotExist as exc:
+            raise Http404("没有该期间") from exc
+        job = services.recompute_start(actor=request.user, institution=institution, period=period)
+        return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
+    default = selectors.newest_period_with_data(institution)
+    return render(request, "monitoring/recompute.html", {"periods": _years(), "default": default})
 
 
 @login_required

@@ -72,6 +72,19 @@ def entity_key(level: str, pk: int | None) -> str:
     return "school" if level == Level.SCHOOL else f"{level}:{pk}"
 
 
+def entity_search_q(text: str, prefix: str = "") -> Q:
+    """Rows about an entity (measurements, warnings…) whose entity's name or code contains `text`: the one
+    "search by entity" of every list, over the entity foreign keys of `ENTITY_FIELDS`."""
+    text = (text or "").strip()
+    q = Q()
+    if not text:
+        return q
+    q = Q(pk__in=[])
+    for field in ENTITY_FIELDS.values():
+        q |= Q(**{f"{prefix}{field}__name__icontains": text}) | Q(**{f"{prefix}{field}__code__icontains": text})
+    return q
+
+
 def level_of(entity: Any) -> str:
     for level, model in ENTITY_MODELS.items():
         if isinstance(entity, model):

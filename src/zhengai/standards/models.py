@@ -128,6 +128,11 @@ class QCPoint(_ChainNode):
                                               verbose_name="协同部门")
     points = models.ManyToManyField(Point, blank=True, related_name="qc_points", verbose_name="对应诊断点")
     threshold_source = models.TextField("阈值依据", blank=True)
+    # Applicability (适用范围): a course-level point need not apply to every course type — 实践课时比例 means
+    # nothing for an A-type (pure theory) course, whose practice hours are 0 by definition. The recompute
+    # neither measures nor warns the entities a point does not apply to (see `applies_q`).
+    excluded_course_types = models.JSONField("不适用的课程类型", default=list, blank=True,
+                                             help_text="仅课程层面：这些类型的课程不计算本质控点，也不预警")
     builtin = models.BooleanField("内置", default=False)
     order = models.PositiveSmallIntegerField("排序", default=0)
     active = models.BooleanField("有效", default=True)
@@ -143,9 +148,24 @@ class QCPoint(_ChainNode):
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from zhengai.org.choices import CourseType
+
         from .formula_check import check_qc_point
 
         check_qc_point(self)
+        excluded = self.excluded_course_types or []
+        if excluded and self.level != Level.COURSE:
+            raise ValidationError({"excluded_course_types": "只有课程层面的质控点可以按课程类型排除"})
+        if not isinstance(excluded, list) or any(t not in CourseType.values for t in excluded):
+            raise ValidationError({"excluded_course_types": "课程类型只能是 A、B、C"})
+
+    def applies_q(self) -> Q:
+        """The entities of the point's level it applies to, as a filter over that level's table (`Q()`: all)."""
+        if self.level == Level.COURSE and self.excluded_course_types:
+            return ~Q(course_type__in=list(self.excluded_course_types))
+        return Q()
 
     @property
     def lines(self) -> dict:

@@ -69,6 +69,7 @@ def library_load(institution: Any, actor: Any = None) -> dict[str, int]:
                             unit=raw.get("unit", ""), operator=raw["operator"], cycle=raw.get("cycle", "academic_year"),
                             data_source=raw.get("data_source", ""), threshold_source=raw.get("threshold_source", ""),
                             allowed=raw.get("allowed", []), builtin=True, order=order,
+                            excluded_course_types=raw.get("excluded_course_types", []),
                             **{f: _dec(raw.get(f)) for f in LINE_FIELDS})
             point.full_clean()
             point.save()

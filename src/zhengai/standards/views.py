@@ -76,7 +76,7 @@ def qcpoint_list(request: HttpRequest) -> HttpResponse:
 def qcpoint_add(request: HttpRequest) -> HttpResponse:
     institution = _institution(request)
     require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
-    form = QCPointCreateForm(request.POST or None, institution=institution)
+    form = QCPointCreateForm(request.POST or None, institution=institution, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "supporting_units"}
         try:
@@ -172,7 +172,8 @@ def _owned_entities(request: HttpRequest, point: QCPoint, kind: str) -> list:
 def qcpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     institution = _institution(request)
     point = get_object_for_user(_points(request), request.user, CHANGE, pk=pk)
-    form = QCPointForm(request.POST or None, instance=QCPoint.objects.get(pk=point.pk), institution=institution)
+    form = QCPointForm(request.POST or None, instance=QCPoint.objects.get(pk=point.pk), institution=institution,
+                       user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "supporting_units"}
         try:

@@ -32,3 +32,11 @@ def shown(recorded):
     from zhengai.core.audit import shown as _shown
 
     return _shown(recorded)
+
+
+@register.filter
+def field_label(name, model):
+    """{{ key|field_label:record.object_type }} → the field's Chinese label (`active` → 有效)."""
+    from zhengai.core.audit import field_label as _label
+
+    return _label(model, name)
