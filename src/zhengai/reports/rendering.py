@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import rules, sandbox
+from zhengai.core.numbers import with_unit
+
+from . import evidence, rules, sandbox
 from .choices import ReportKind
 from .models import Report, ReportRow, WordTemplate
 
@@ -72,16 +74,19 @@ def notes(report: Report, limits: rules.Limits) -> list[str]:
 SOURCE_COLUMNS = ["质控点", "对象", "统计期间", "测量值", "状态", "数据版本", "计算时间"]
 
 
-def sources(report: Report, rows: list[ReportRow]) -> list[dict[str, Any]]:
+def sources(report: Report, rows: list[ReportRow], figures: dict[Any, dict[str, Any]] | None = None
+            ) -> list[dict[str, Any]]:
     """数据来源: every figure the report rests on (the measurements in its rows' evidence), once each, with its
-    QC point, period, data version and computation time — what makes two reports of one period comparable."""
+    QC point, period, data version and computation time — what makes two reports of one period comparable.
+    The figures are read now (`evidence.current`), through the pins of a signed report."""
+    figures = evidence.current(report, rows) if figures is None else figures
     entity = report.entity
     name = getattr(entity, "name", str(entity))
     seen, out = set(), []
     for r in rows:
         if not r.applicable:
             continue
-        for q in (r.evidence or {}).get("qc_points", []):
+        for q in evidence_of(figures, r).get("qc_points", []):
             for m in q.get("measurements", []):
                 key = (q.get("code"), m.get("period"))
                 if key in seen:
@@ -90,11 +95,16 @@ def sources(report: Report, rows: list[ReportRow]) -> list[dict[str, Any]]:
                 value = m.get("value")
                 out.append({"code": q.get("code", ""), "qc_point": f"{q.get('code', '')} {q.get('name', '')}",
                             "entity": name, "period": m.get("period", ""),
-                            "value": "无数据" if value is None else f"{value}{q.get('unit', '')}",
+                            # One rule for numbers everywhere (core.numbers): "90.53%", never "90.5263%".
+                            "value": "无数据" if value is None else with_unit(value, q.get("unit", "")),
                             "status": m.get("status_label", ""),
                             "version": f"第{m['version']}版" if m.get("version") else "—",
                             "computed_at": m.get("computed_at", "—"), "id": m.get("id")})
     return sorted(out, key=lambda s: (s["code"], s["period"]))
+
+
+def evidence_of(figures: dict[Any, dict[str, Any]], row: ReportRow) -> dict[str, Any]:
+    return figures.get(row.pk if row.pk else id(row), row.evidence or {})
 
 
 def context(report: Report, rows: list[ReportRow] | None = None, *, listing: bool = False) -> dict[str, Any]:
