@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from zhengai.core.numbers import with_unit
 
-from . import evidence, rules, sandbox
+from . import evidence, rules, sandbox, wordlayout
 from .choices import ReportKind
 from .models import Report, ReportRow, WordTemplate
 
@@ -155,9 +155,15 @@ def render_docx(report: Report, rows: list[ReportRow] | None = None) -> bytes:
     return append_sources(_render(str(BUILTIN_TEMPLATE), ctx), ctx["sources"])
 
 
+SOURCE_WEIGHTS = [7, 4, 3.5, 3, 2, 2, 3.5]
+
+
 def append_sources(data: bytes, found: list[dict[str, Any]]) -> bytes:
-    """The rendered document with the 数据来源 appendix as its last part: a heading and one table row a figure."""
+    """The rendered document with the 数据来源 appendix as its last part: a heading and one table row a figure,
+    its columns sized to the page and its header repeated on every page; and page numbers in the footer
+    (第 X 页 共 Y 页) when the template has none of its own."""
     from docx import Document
+    from docx.shared import Emu, Pt
 
     document = Document(io.BytesIO(data))
     document.add_paragraph().add_run("附：数据来源").bold = True
@@ -178,6 +184,16 @@ def append_sources(data: bytes, found: list[dict[str, Any]]) -> bytes:
                       item["version"], item["computed_at"]]
             for cell, text in zip(cells, values, strict=True):
                 cell.text = text
+        for row in table.rows:
+            for cell in row.cells:
+                for run in (r for p in cell.paragraphs for r in p.runs):
+                    run.font.size = Pt(9)
+        width = wordlayout.usable_width(document.sections[-1])
+        weights = sum(SOURCE_WEIGHTS)
+        wordlayout.fixed_widths(table, [Emu(int(width * w / weights)) for w in SOURCE_WEIGHTS])
+        wordlayout.repeat_header(table.rows[0])
+    if not wordlayout.has_page_numbers(document):
+        wordlayout.page_numbers(document.sections[0])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
