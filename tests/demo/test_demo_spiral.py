@@ -195,3 +195,14 @@ def test_task_warnings_as_of_the_demo_today(demo):
     assert [PlanTask.objects.get(pk=w.subject_id).title for w in countdown] == ["完成2026年专业人才培养质量年度报告"]
     # Not escalated: the demo's warnings wait for a person.
     assert not overdue.filter(escalation_level__gt=0).exists()
+
+
+def test_demo_report_texts_write_figures_by_the_numbers_rule():
+    """The demo's report prose cites figures as every page does ("94.27%"), never the stored "94.2714"."""
+    from zhengai.demo.spiral import row_texts
+
+    row = SimpleNamespace(element_label="2.4 学校管理", measures="", effects="", evidence={"qc_points": [
+        {"name": "学生参与评教比例", "unit": "%", "measurements": [{"value": "94.2714", "status": Status.PASS}]},
+        {"name": "专职辅导员配比", "unit": ":1", "measurements": [{"value": "164.6667", "status": Status.FAIL}]}]})
+    texts = row_texts(row, ReportKind.SCHOOL, None)
+    assert "学生参与评教比例94.27%" in texts["achievements"] and "专职辅导员配比164.7:1" in texts["problems"]

@@ -67,6 +67,7 @@ def test_major_leader_closes_the_cycle_and_the_head_signs_the_report(page, colle
     page.locator("#create").get_by_role("button", name="生成报告").click()
     report = Report.objects.get(major=college.majors["soft"])
     first = report.rows.order_by("order").first()
+    page.locator(f'[data-index-for="{first.pk}"]').click()   # the index opens the element's card
     page.locator(f"textarea[name=row-{first.pk}-achievements]").fill("专业建设成效明显。" * 250)
     page.locator(f"textarea[name=row-{first.pk}-problems]").fill("实践教学条件仍有不足。" * 100)
     page.locator("#report-form").get_by_role("button", name="保存").click()

@@ -50,6 +50,7 @@ from decimal import Decimal
 from typing import Any
 
 from zhengai.core.models import Membership, Period
+from zhengai.core.numbers import with_unit
 from zhengai.core.periods import ensure_academic_year
 from zhengai.diagnosis import selectors as dsel
 from zhengai.diagnosis.choices import CycleState, DiagnosisKind, StageScheme
@@ -655,7 +656,7 @@ def row_texts(row: Any, kind: str, budget: int | None) -> dict[str, str]:
         last = (q.get("measurements") or [None])[-1]
         if not last or last.get("value") is None:
             continue
-        text = f"{q['name']}{last['value']}{q['unit']}"
+        text = f"{q['name']}{with_unit(last['value'], q['unit'])}"   # "94.27%", as every page writes it
         (good if last["status"] == Status.PASS else bad).append(text)
     for low in ev.get("lower_levels", [])[:2]:
         if low["pass"]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from zhengai.core.models import Period
@@ -327,3 +327,56 @@ def build_rows(*, institution: Any, kind: str, entity: Any, period: Period, fram
         for r in rows:
             r.applicable = True
     return rows
+
+
+# ---- the figures of a saved report, as it reads them now ---------------------------------------------------
+
+def pins_of(report: Any) -> dict[str, int]:
+    """The data version of every period of the report's year, as the measurements stand now: what a report
+    pins when it is signed ({period id: version}, 0 for a period not yet measured), so that a correction
+    imported later — which opens the next version — never changes a signed report."""
+    periods = list(Period.objects.filter(start__gte=report.period.start, start__lte=report.period.end)
+                   .values_list("pk", flat=True))
+    newest = dict(Measurement.objects.filter(institution_id=report.institution_id, period_id__in=periods)
+                  .order_by().values("period_id").annotate(v=Max("version")).values_list("period_id", "v"))
+    return {str(pk): int(newest.get(pk) or 0) for pk in periods}
+
+
+def pinned(report: Any) -> dict[int, int] | None:
+    """`that_count`'s pins of a signed report; None (read the newest) for a report still being written."""
+    return {int(k): int(v) for k, v in report.pinned.items()} if getattr(report, "pinned", None) else None
+
+
+def current(report: Any, rows: list[ReportRow]) -> dict[Any, dict[str, Any]]:
+    """Each row's evidence with its figures read now through the one reader — through the report's pins when
+    it is signed, so a signed report shows what was signed and a draft what the data says today. The rows'
+    stored evidence keeps which QC points a row cites; the values come from the measurements.
+
+    Keyed by the row (its pk, or the row itself for the unsaved rows the command line renders)."""
+    pins = pinned(report)
+    own = {q["code"] for r in rows for q in (r.evidence or {}).get("qc_points", [])}
+    lower = {q["code"] for r in rows for q in (r.evidence or {}).get("lower_levels", [])}
+    year = _year_q(report.period)
+    facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if own:
+        qs = that_count(Measurement.objects.filter(institution_id=report.institution_id, entity_key=report.entity_key,
+                                                   qc_point__code__in=own).filter(year), pinned=pins)
+        for m in _ordered(qs.select_related("qc_point", "period")):
+            facts[m.qc_point.code].append(measurement_fact(m))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    if lower:
+        qs = that_count(Measurement.objects.filter(institution_id=report.institution_id,
+                                                   qc_point__code__in=lower).filter(year), pinned=pins)
+        for row in qs.order_by().values("qc_point__code", "status").annotate(n=Count("pk")):
+            counts[row["qc_point__code"]][row["status"]] = row["n"]
+    out: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        ev = dict(r.evidence or {})
+        if ev.get("qc_points"):
+            ev["qc_points"] = [{**q, "measurements": facts.get(q["code"], [])} for q in ev["qc_points"]]
+        if ev.get("lower_levels"):
+            ev["lower_levels"] = [{**q, **{s: counts[q["code"]].get(s, 0)
+                                           for s in ("pass", "warning", "fail", "no_data")}}
+                                  for q in ev["lower_levels"]]
+        out[r.pk if r.pk else id(r)] = ev
+    return out

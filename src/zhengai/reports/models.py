@@ -42,6 +42,9 @@ class Report(PlanScoped):
     president = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+", verbose_name="校长")
     president_signed_at = models.DateTimeField("校长签字时间", null=True, blank=True)
+    # What the signatures stand behind: the data version of each period of the year when the report was signed
+    # ({period id: version}); every later rendering reads its figures through these pins (`that_count`).
+    pinned = models.JSONField("签发时的数据版本", default=dict, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

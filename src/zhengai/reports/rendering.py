@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import rules, sandbox
+from zhengai.core.numbers import with_unit
+
+from . import evidence, rules, sandbox, wordlayout
 from .choices import ReportKind
 from .models import Report, ReportRow, WordTemplate
 
@@ -72,16 +74,19 @@ def notes(report: Report, limits: rules.Limits) -> list[str]:
 SOURCE_COLUMNS = ["质控点", "对象", "统计期间", "测量值", "状态", "数据版本", "计算时间"]
 
 
-def sources(report: Report, rows: list[ReportRow]) -> list[dict[str, Any]]:
+def sources(report: Report, rows: list[ReportRow], figures: dict[Any, dict[str, Any]] | None = None
+            ) -> list[dict[str, Any]]:
     """数据来源: every figure the report rests on (the measurements in its rows' evidence), once each, with its
-    QC point, period, data version and computation time — what makes two reports of one period comparable."""
+    QC point, period, data version and computation time — what makes two reports of one period comparable.
+    The figures are read now (`evidence.current`), through the pins of a signed report."""
+    figures = evidence.current(report, rows) if figures is None else figures
     entity = report.entity
     name = getattr(entity, "name", str(entity))
     seen, out = set(), []
     for r in rows:
         if not r.applicable:
             continue
-        for q in (r.evidence or {}).get("qc_points", []):
+        for q in evidence_of(figures, r).get("qc_points", []):
             for m in q.get("measurements", []):
                 key = (q.get("code"), m.get("period"))
                 if key in seen:
@@ -90,11 +95,16 @@ def sources(report: Report, rows: list[ReportRow]) -> list[dict[str, Any]]:
                 value = m.get("value")
                 out.append({"code": q.get("code", ""), "qc_point": f"{q.get('code', '')} {q.get('name', '')}",
                             "entity": name, "period": m.get("period", ""),
-                            "value": "无数据" if value is None else f"{value}{q.get('unit', '')}",
+                            # One rule for numbers everywhere (core.numbers): "90.53%", never "90.5263%".
+                            "value": "无数据" if value is None else with_unit(value, q.get("unit", "")),
                             "status": m.get("status_label", ""),
                             "version": f"第{m['version']}版" if m.get("version") else "—",
                             "computed_at": m.get("computed_at", "—"), "id": m.get("id")})
     return sorted(out, key=lambda s: (s["code"], s["period"]))
+
+
+def evidence_of(figures: dict[Any, dict[str, Any]], row: ReportRow) -> dict[str, Any]:
+    return figures.get(row.pk if row.pk else id(row), row.evidence or {})
 
 
 def context(report: Report, rows: list[ReportRow] | None = None, *, listing: bool = False) -> dict[str, Any]:
@@ -145,9 +155,15 @@ def render_docx(report: Report, rows: list[ReportRow] | None = None) -> bytes:
     return append_sources(_render(str(BUILTIN_TEMPLATE), ctx), ctx["sources"])
 
 
+SOURCE_WEIGHTS = [7, 4, 3.5, 3, 2, 2, 3.5]
+
+
 def append_sources(data: bytes, found: list[dict[str, Any]]) -> bytes:
-    """The rendered document with the 数据来源 appendix as its last part: a heading and one table row a figure."""
+    """The rendered document with the 数据来源 appendix as its last part: a heading and one table row a figure,
+    its columns sized to the page and its header repeated on every page; and page numbers in the footer
+    (第 X 页 共 Y 页) when the template has none of its own."""
     from docx import Document
+    from docx.shared import Emu, Pt
 
     document = Document(io.BytesIO(data))
     document.add_paragraph().add_run("附：数据来源").bold = True
@@ -168,6 +184,16 @@ def append_sources(data: bytes, found: list[dict[str, Any]]) -> bytes:
                       item["version"], item["computed_at"]]
             for cell, text in zip(cells, values, strict=True):
                 cell.text = text
+        for row in table.rows:
+            for cell in row.cells:
+                for run in (r for p in cell.paragraphs for r in p.runs):
+                    run.font.size = Pt(9)
+        width = wordlayout.usable_width(document.sections[-1])
+        weights = sum(SOURCE_WEIGHTS)
+        wordlayout.fixed_widths(table, [Emu(int(width * w / weights)) for w in SOURCE_WEIGHTS])
+        wordlayout.repeat_header(table.rows[0])
+    if not wordlayout.has_page_numbers(document):
+        wordlayout.page_numbers(document.sections[0])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

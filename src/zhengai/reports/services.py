@@ -26,7 +26,7 @@ from zhengai.org.models import Unit
 
 from . import rules
 from .choices import ReportKind, ReportState
-from .evidence import ENTITY_FIELD, KIND_LEVEL, build_rows, key_of
+from .evidence import ENTITY_FIELD, KIND_LEVEL, build_rows, key_of, pins_of
 from .models import Report, ReportRow
 from .rendering import check_template
 
@@ -243,8 +243,10 @@ def report_sign_head(*, actor: Any, report: Report) -> Report:
     if not may_sign_head(actor, report):
         raise PermissionDenied("只有该对象的负责人可以签字")
     state = ReportState.HEAD_SIGNED if report.kind == ReportKind.SCHOOL else ReportState.SIGNED
-    save_object(actor=actor, obj=report, data={"state": state, "head": actor, "head_signed_at": timezone.now()},
-                note="负责人签字")
+    data = {"state": state, "head": actor, "head_signed_at": timezone.now()}
+    if state == ReportState.SIGNED:
+        data["pinned"] = pins_of(report)   # frozen: the figures stay those the signatures stand behind
+    save_object(actor=actor, obj=report, data=data, note="负责人签字")
     given.refresh_from_db()
     return given
 
@@ -260,7 +262,8 @@ def report_sign_president(*, actor: Any, report: Report) -> Report:
     if not may_sign_president(actor, report):
         raise PermissionDenied("只有校领导可以以校长身份签字")
     save_object(actor=actor, obj=report, data={"state": ReportState.SIGNED, "president": actor,
-                                               "president_signed_at": timezone.now()}, note="校长签字")
+                                               "president_signed_at": timezone.now(), "pinned": pins_of(report)},
+                note="校长签字")
     given.refresh_from_db()
     return given
 

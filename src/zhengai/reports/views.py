@@ -23,7 +23,7 @@ from zhengai.core.middleware import institution_of
 from zhengai.core.periods import academic_year_of
 from zhengai.core.permissions import CHANGE, can, get_object_for_user, require_role
 
-from . import rendering, rules, selectors, services
+from . import evidence, rendering, rules, selectors, services
 from .choices import ReportKind, ReportState
 from .forms import CreateForm, FilterForm, ReturnForm, TemplateUploadForm
 from .models import WordTemplate
@@ -90,21 +90,41 @@ def _may(request: HttpRequest, roles: set[str], institution: Any) -> bool:
 
 
 def _typed_rows(request: HttpRequest, report, rows) -> list[dict[str, Any]]:
+    """The rows the form sent, as typed. A card the browser left out (its fields disabled because nothing in it
+    changed) is not in the POST at all and so is left as saved — its 本报告填写 box included, which an absent
+    checkbox would otherwise read as unticked."""
     out = []
     for r in rows:
+        prefix = f"row-{r.pk}-"
+        if f"{prefix}shown" not in request.POST and not any(prefix + f in request.POST for f in TEXT_FIELDS):
+            continue
         data: dict[str, Any] = {"id": r.pk}
         for f in TEXT_FIELDS:
-            key = f"row-{r.pk}-{f}"
-            if key in request.POST:
-                data[f] = request.POST[key]
+            if prefix + f in request.POST:
+                data[f] = request.POST[prefix + f]
         if report.kind != ReportKind.SCHOOL:
-            data["applicable"] = f"row-{r.pk}-applicable" in request.POST
+            data["applicable"] = f"{prefix}applicable" in request.POST
         out.append(data)
     return out
 
 
+def _card_state(applicable: bool, values: dict[str, str], problems: list[rules.Problem]) -> tuple[str, str]:
+    """(state, label) of an element in the editor's index: 超字数/有误 first, then 未填写 or 已填写."""
+    if not applicable:
+        return "skip", "不填写"
+    if any(p.severity == rules.ERROR for p in problems):
+        return "over", "需修改"
+    if not (values["achievements"].strip() or values["problems"].strip()):
+        return "missing", "未填写"
+    return "filled", "已填写"
+
+
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report editor: one card per diagnosis element (the elements this report fills first, the others
+    folded away below), an index of the elements with their state, a save bar that stays in view and saves
+    only the cards that changed, and the live 字数. The server stays the judge: a refused save shows each
+    element's errors on its card and keeps everything typed."""
     institution = _institution(request)
     report = selectors.get_report(request.user, institution, pk)
     rows = list(report.rows.all())
@@ -113,7 +133,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problems: list[rules.Problem] = []
     if request.method == "POST":
         report = selectors.get_report(request.user, institution, pk, CHANGE)
-        overview = request.POST.get("overview", "")
+        overview = request.POST.get("overview", report.overview)
         data = _typed_rows(request, report, rows)
         typed = {d["id"]: d for d in data}
         try:
@@ -127,22 +147,31 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已保存。" + ("提示：" + "；".join(w.message for w in warnings) if warnings
                                                     else ""))
-            return HttpResponseRedirect(reverse("reports:report_detail", args=[pk]) + "#table")
+            return HttpResponseRedirect(reverse("reports:report_detail", args=[pk]) + "#elements")
     else:
         problems = rules.check(services.text_of(report, existing=rows))
     limits = rules.limits_of(report)
     by_label: dict[str, list[rules.Problem]] = {}
     for p in problems:
         by_label.setdefault(p.label, []).append(p)
-    view_rows = []
-    for r in rows:
+    figures = evidence.current(report, rows)
+    cards = []
+    for number, r in enumerate(rows, 1):
         t = typed.get(r.pk, {})
         values = {f: t.get(f, getattr(r, f)) for f in TEXT_FIELDS}
-        view_rows.append({"row": r, "values": values, "applicable": t.get("applicable", r.applicable),
-                          "problems": by_label.get(r.element_label, []), "evidence": r.evidence or {}})
+        applicable = t.get("applicable", r.applicable)
+        found = by_label.get(r.element_label, [])
+        state, state_label = _card_state(applicable, values, found)
+        # Typed but not saved (a refused save): the browser must send this card again even if left untouched.
+        unsaved = any(values[f] != getattr(r, f) for f in TEXT_FIELDS) or applicable != r.applicable
+        cards.append({"row": r, "values": values, "applicable": applicable, "problems": found,
+                      "evidence": figures.get(r.pk, r.evidence or {}), "state": state, "state_label": state_label,
+                      "unsaved": unsaved, "number": number, "short": r.element_label.split(" ", 1)[0]})
     editable = report.state == ReportState.DRAFT and can(request.user, report, CHANGE)
     return render(request, "reports/report_detail.html", {
-        "report": report, "rows": view_rows, "overview": overview, "limits": limits, "editable": editable,
+        "report": report, "cards": [c for c in cards if c["row"].applicable or c["applicable"]],
+        "others": [c for c in cards if not (c["row"].applicable or c["applicable"])],
+        "overview": overview, "limits": limits, "editable": editable,
         "word_pattern": rules.WORD_PATTERN_JS,   # the live count runs the server's rule
         "report_problems": by_label.get("", []), "total": rules.total_chars(services.text_of(report, overview,
                                                                                                list(typed.values()),

@@ -10,18 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+
+from zhengai.reports import wordlayout
 
 HERE = Path(__file__).resolve().parent
 # A CJK font every platform maps to something: Word shows 宋体; LibreOffice without it substitutes a
 # CJK font through fontconfig. Latin text in Times New Roman, as official documents do.
 EAST_ASIA = "宋体"
 LATIN = "Times New Roman"
-WIDTHS = [Cm(2.3), Cm(2.7), Cm(6.4), Cm(2.9), Cm(2.9)]
+# The report table sits in a landscape section (A4, 2 cm margins: 25.7 cm of text width) so that the opinion, up
+# to 500 字, reads as prose (about 28 字 a line at 五号) and the measures and effects (200 字 each) as short
+# paragraphs, not a column of 8 字 that splits numbers. The widths are written three times — the table's grid,
+# each cell and a fixed layout — because Word, LibreOffice and WPS each read a different one.
+WIDTHS = [Cm(2.2), Cm(3.0), Cm(10.5), Cm(5.0), Cm(5.0)]
 
 
 def _font(style_or_run, size: float | None = None, bold: bool | None = None) -> None:
@@ -57,6 +63,12 @@ def _para(doc, text: str, *, size: float = 12, bold: bool = False, center: bool 
     return p
 
 
+def page_numbers(section) -> None:
+    paragraph = wordlayout.page_numbers(section)
+    for run in paragraph.runs:
+        _font(run, 9)
+
+
 def build(path: Path = HERE / "self_diagnosis.docx") -> Path:
     doc = Document()
     section = doc.sections[0]
@@ -70,6 +82,13 @@ def build(path: Path = HERE / "self_diagnosis.docx") -> Path:
     _para(doc, "{{ entity_label }}：{{ entity_name }}　　学年：{{ period }}")
     _para(doc, "一、自我诊改工作概述{{ overview_heading }}", size=14, bold=True)
     _para(doc, "{{ overview }}")
+    page_numbers(section)
+    # The table and what follows it (signatures, notes, the 数据来源 appendix) in a landscape section.
+    wide = doc.add_section(WD_SECTION.NEW_PAGE)
+    wide.orientation = WD_ORIENT.LANDSCAPE
+    wide.page_width, wide.page_height = Cm(29.7), Cm(21)
+    wide.left_margin = wide.right_margin = Cm(2)
+    wide.top_margin = wide.bottom_margin = Cm(2)
     _para(doc, "二、自我诊断与改进报告表", size=14, bold=True)
     table = doc.add_table(rows=4, cols=5)
     table.style = "Table Grid"
@@ -86,9 +105,8 @@ def build(path: Path = HERE / "self_diagnosis.docx") -> Path:
     for i, text in enumerate(body):
         _font(table.rows[2].cells[i].paragraphs[0].add_run(text), 10.5)
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
-    for row in table.rows:
-        for i, width in enumerate(WIDTHS):
-            row.cells[i].width = width
+    wordlayout.fixed_widths(table, WIDTHS)
+    wordlayout.repeat_header(table.rows[0])
     _para(doc, "")
     doc.add_paragraph("{%p for s in signatures %}")
     _para(doc, "{{ s.label }}：{{ s.name }}　　　　{{ s.date }}")
