@@ -153,6 +153,33 @@ def require_role(user: Any, roles: Iterable[str], institution_id: int | None = N
         raise PermissionDenied("您的角色不能执行此操作")
 
 
+def institution_for(request: Any, roles: Iterable[str] | None = None) -> Any:
+    """The institution the request works in (404 when the user belongs to none) and, when `roles` is given,
+    403 unless the user holds one of them there: the opening lines of every page that changes something."""
+    from .middleware import institution_of
+
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    if roles is not None:
+        require_role(request.user, roles, institution.pk)
+    return institution
+
+
+def get_object_for_role(queryset: Any, user: Any, roles: Iterable[str], *, owner_field: str = "",
+                        message: str = "您的角色不能执行此操作", **lookup: Any) -> Any:
+    """The object matching `lookup` if `user` may see it (else 404, as get_object_for_user), and 403 unless
+    the user holds one of `roles` in the object's institution or is the person its `owner_field` names (a
+    qualitative QC point's 责任人). For acts whose right is a role or a named person, not a change of the row."""
+    obj = get_object_for_user(queryset, user, VIEW, **lookup)
+    access = access_for(user)
+    if access.is_superuser or access.has_role(roles, obj.institution_id):
+        return obj
+    if owner_field and getattr(obj, f"{owner_field}_id", None) == getattr(user, "pk", None):
+        return obj
+    raise PermissionDenied(message)
+
+
 __all__ = [
     "ADMIN_ROLES",
     "AUTHORITY_ROLES",
@@ -164,7 +191,9 @@ __all__ = [
     "Role",
     "access_for",
     "can",
+    "get_object_for_role",
     "get_object_for_user",
+    "institution_for",
     "require_role",
     "through",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -23,7 +23,7 @@ from zhengai.core.forms import ModelForm
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period
-from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user, require_role
+from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_role, get_object_for_user, require_role
 from zhengai.core.spreadsheets import workbook_bytes, write_sheet
 from zhengai.standards.choices import Level
 
@@ -251,16 +251,12 @@ class JudgmentForm(forms.Form):
 def qualitative_judge(request: HttpRequest, pk: int) -> HttpResponse:
     """The page where a qualitative QC point's named owner (or the quality office) records this cycle's
     judgment; anyone else of the institution gets 403, another institution 404."""
-    from zhengai.core.permissions import access_for
     from zhengai.standards.models import QCPoint
 
     institution = _institution(request)
-    point = get_object_for_user(QCPoint.objects.filter(institution=institution, qualitative=True),
-                                request.user, VIEW, pk=pk)
-    access = access_for(request.user)
-    if not (access.is_superuser or point.owner_id == request.user.pk
-            or access.has_role({Role.QUALITY_OFFICE}, institution.pk)):
-        raise PermissionDenied("只有该质控点的责任人或质管办可以判定")
+    point = get_object_for_role(QCPoint.objects.filter(institution=institution, qualitative=True), request.user,
+                                {Role.QUALITY_OFFICE}, owner_field="owner",
+                                message="只有该质控点的责任人或质管办可以判定", pk=pk)
     form = JudgmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

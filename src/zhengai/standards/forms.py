@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from zhengai.core.forms import ModelForm
+from zhengai.core.forms import InstitutionModelForm, ModelForm
 
-from .models import OwnTarget, QCPoint
+from .models import Dimension, OwnTarget, QCPoint, Standard, StandardSet
 
 
 class QCPointForm(ModelForm):
@@ -41,3 +41,31 @@ class OwnTargetForm(ModelForm):
     class Meta:
         model = OwnTarget
         fields = ["target", "standard", "warning", "note"]
+
+
+# ---- the chain above the QC points ------------------------------------------------------------------------
+
+class StandardSetForm(InstitutionModelForm):
+    class Meta:
+        model = StandardSet
+        fields = ["level", "name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class DimensionForm(InstitutionModelForm):
+    class Meta:
+        model = Dimension
+        fields = ["standard_set", "name", "order"]
+
+
+class StandardForm(InstitutionModelForm):
+    class Meta:
+        model = Standard
+        fields = ["dimension", "name", "content", "order"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A dimension's name repeats across levels (e.g. 师资队伍): show the level with it.
+        self.fields["dimension"].queryset = self.fields["dimension"].queryset.select_related("standard_set")
+        self.fields["dimension"].label_from_instance = lambda d: f"{d.standard_set.name} · {d.name}"
