@@ -23,7 +23,8 @@ SEED_ROWS = [
                           "实训基地建设要求、多媒体教室建设与管理"],
     ["课程", "课程开发标准", "课程体系建设、课程建设调研、课程标准制定（课程目标、课程内容、教学组织、课程考核等）、"
                           "教材开发与建设"],
-    ["学生", "思想政治素质标准", "政治表现、思想水平、道德品质、法纪观念、集体观念、劳动观念、生活态度、日常品行、审美情趣"],
+    ["学生", "思想政治素质标准", "政治表现、思想水平、道德品质、法纪观念、集体观念、劳动观念、生活态度、"
+                              "日常品行、审美情趣"],
     ["学生", "身心健康素质标准", "身体素质、运动能力、健康情趣、自我评价、人际关系、社会适应、心理综合测评"],
 ]
 
@@ -155,8 +156,8 @@ def test_an_element_left_out_is_retired_and_listed_again_is_restored(college, lo
 
 def test_a_bad_file_lists_every_bad_row_in_chinese_and_imports_nothing(college, login):
     quality = login(college.users["quality"])
-    rows = [SEED_ROWS[0], ["宇宙", "专业开发标准", "调研"], ["专业", "", "调研"], ["专业", "专业规格标准", "调研、调研"],
-            ["专业", "专业开发标准", "重复的类型"]]
+    rows = [SEED_ROWS[0], ["宇宙", "专业开发标准", "调研"], ["专业", "", "调研"],
+            ["专业", "专业规格标准", "调研、调研"], ["专业", "专业开发标准", "重复的类型"]]
     response = _upload(quality, _sheet(rows))
     assert response.status_code == 400
     errors = {e.row: "；".join(e.messages) for e in response.context["result"].errors}
