@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 
 from zhengai.core.forms import InstitutionModelForm, ModelForm
 
@@ -10,7 +11,7 @@ from .models import Dimension, OwnTarget, QCPoint, Standard, StandardSet
 class QCPointForm(ModelForm):
     class Meta:
         model = QCPoint
-        fields = ["name", "qualitative", "owner", "definition", "formula", "unit", "operator", "target", "standard",
+        fields = ["standard_item", "name", "qualitative", "owner", "definition", "formula", "unit", "operator", "target", "standard",
                   "warning", "standard_upper", "warning_upper", "cycle", "data_source", "lead_unit", "supporting_units",
                   "threshold_source", "active"]
         widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "formula": forms.Textarea(attrs={"rows": 2}),
@@ -20,6 +21,14 @@ class QCPointForm(ModelForm):
         super().__init__(*args, **kwargs)
         from zhengai.org.models import Unit
 
+        # The standard the point makes measurable: the institution's own chain, retired nodes not offered
+        # (a point already under a retired standard keeps it).
+        current = self.instance.standard_item_id if self.instance.pk else None
+        self.fields["standard_item"].queryset = Standard.objects.filter(
+            Q(active=True, dimension__active=True, dimension__standard_set__active=True) | Q(pk=current),
+            institution=institution).select_related("dimension__standard_set")
+        self.fields["standard_item"].label_from_instance = (
+            lambda s: f"{s.dimension.standard_set.name} · {s.dimension.name} · {s.name}")
         units = Unit.objects.filter(institution=institution, active=True)
         self.fields["lead_unit"].queryset = units
         self.fields["supporting_units"].queryset = units
