@@ -12,8 +12,8 @@ class QCPointForm(ModelForm):
     class Meta:
         model = QCPoint
         fields = ["standard_item", "name", "qualitative", "owner", "definition", "formula", "unit", "operator",
-                  "target", "standard", "warning", "standard_upper", "warning_upper", "cycle", "data_source", "lead_unit", "supporting_units",
-                  "threshold_source", "active"]
+                  "target", "standard", "warning", "standard_upper", "warning_upper", "cycle", "data_source",
+                  "lead_unit", "supporting_units", "threshold_source", "active"]
         widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "formula": forms.Textarea(attrs={"rows": 2}),
                    "threshold_source": forms.Textarea(attrs={"rows": 2})}
 
