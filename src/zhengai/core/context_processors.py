@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, MEMBER_ROLES, Role
 from .middleware import institution_of
 from .permissions import access_for
 
@@ -41,7 +41,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
     ("五横 · 层面", [
         ("专业", "org:major_list", None),
         ("课程", "org:course_list", None),
-        ("教师", "org:teacher_list", None),
+        ("教师", "org:teacher_list", MEMBER_ROLES),  # a roster of people: not for the authority
         ("班级", "org:klass_list", None),
         ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COUNSELLOR}),
     ]),

@@ -17,7 +17,14 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from .choices import ADMIN_ROLES, AUTHORITY_ROLES, INSTITUTION_LEVEL_ROLES, INSTITUTION_WIDE_ROLES, Role
+from .choices import (
+    ADMIN_ROLES,
+    AUTHORITY_ROLES,
+    INSTITUTION_LEVEL_ROLES,
+    INSTITUTION_WIDE_ROLES,
+    MEMBER_ROLES,
+    Role,
+)
 
 if TYPE_CHECKING:
     from .models import Membership
@@ -76,6 +83,17 @@ class Access:
     def authority_q(self, field: str) -> Q:
         """Rows of institutions where the user holds an authority role (教育行政部门, 复核专家)."""
         return Q(**{f"{field}__in": self.institution_ids(AUTHORITY_ROLES)})
+
+    def member_q(self, field: str) -> Q:
+        """Rows of institutions where the user is one of the college's own people (any role but the
+        authority's): for rows the authority and its experts must not read (the roster, drafts)."""
+        return Q(**{f"{field}__in": self.institution_ids(MEMBER_ROLES)})
+
+    def only_authority(self, institution_id: int) -> bool:
+        """Whether the user holds nothing but an authority role in the institution (教育行政部门, 复核专家):
+        the pages about one person answer them 404."""
+        roles = self.roles(institution_id)
+        return not self.is_superuser and bool(roles) and roles <= AUTHORITY_ROLES
 
     def scoped_ids(self, role: str, model: type[models.Model]) -> set[int]:
         """Primary keys of the `model` objects the user's `role` memberships are scoped to."""
