@@ -85,3 +85,51 @@ def test_the_authority_sees_the_school_cockpit_and_a_signed_school_report(world,
     major = reports.report_create(actor=c.users["major_leader"], kind=ReportKind.MAJOR, entity=c.majors["soft"],
                                   year=2024)
     assert client.get(reverse("reports:report_detail", args=[major.pk])).status_code == 404
+
+
+def _school_plan(c, name, state):
+    return goals.plan_save(actor=c.users["quality"], institution=c.institution, data={
+        "kind": "master", "name": name, "start_year": 2021, "end_year": 2025, "state": state, "entity": None,
+        "parent": None})
+
+
+@pytest.mark.parametrize("key", ["authority", "expert"])
+def test_the_authority_sees_approved_school_plans_and_signed_reports_never_drafts(world, login, key):
+    c = world
+    draft = _school_plan(c, "十五五总规划（征求意见稿）", "draft")
+    approved = _school_plan(c, "十四五总规划", "active")
+    signed = _signed_school_report(c)
+    draft_report = reports.report_create(actor=c.users["quality"], kind=ReportKind.SCHOOL, entity=c.institution,
+                                         year=2025)
+    client = login(c.users[key])
+    assert client.get(reverse("goals:plan_detail", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("goals:plan_detail", args=[approved.pk])).status_code == 200
+    plans = client.get(reverse("goals:plan_list")).content.decode()
+    assert "十四五总规划" in plans and "征求意见稿" not in plans
+    assert client.get(reverse("reports:report_detail", args=[draft_report.pk])).status_code == 404
+    assert client.get(reverse("reports:report_detail", args=[signed.pk])).status_code == 200
+    assert draft_report.pk not in set(reports_visible(c.users[key]))
+    # The college's own people still see the draft (it is theirs to discuss).
+    assert login(c.users["teacher"]).get(reverse("goals:plan_detail", args=[draft.pk])).status_code == 200
+
+
+def reports_visible(user):
+    from zhengai.reports.models import Report
+
+    return Report.objects.restrict(user).values_list("pk", flat=True)
+
+
+@pytest.mark.parametrize("key", ["authority", "expert"])
+def test_the_teacher_roster_is_hidden_from_the_authority(world, login, key):
+    c = world
+    client = login(c.users[key])
+    assert client.get(reverse("org:teacher_list")).status_code == 404
+    assert client.get(reverse("org:teacher_detail", args=[c.teachers["t1"].pk])).status_code == 404
+    assert client.get(reverse("org:student_list")).status_code == 404
+    assert reverse("org:teacher_list") not in client.get(reverse("home")).content.decode()
+    # Institution-level pages stay open to them.
+    assert client.get(reverse("org:major_list")).status_code == 200
+    # The college's own people keep the roster.
+    leader = login(c.users["leader"])
+    assert leader.get(reverse("org:teacher_list")).status_code == 200
+    assert "张老师" in leader.get(reverse("org:teacher_list")).content.decode()

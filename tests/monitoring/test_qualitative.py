@@ -52,3 +52,62 @@ def test_only_the_owner_or_quality_office_judges_and_another_college_gets_404(co
     assert login(college.users["student"]).post(url, data).status_code == 403
     assert login(other.users["quality"]).get(url).status_code == 404
     assert not Warning.objects.filter(qc_point=point).exists()
+
+
+# ---- evidence files with a judgment ------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def test_a_judgment_keeps_an_evidence_file_served_only_as_a_download(college, other, login, settings, tmp_path):
+    from zhengai.monitoring.models import JudgmentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    owner = college.users["head"]
+    point = _point(college, owner)
+    year = ensure_academic_year(2025)
+    client = login(owner)
+    response = client.post(reverse("monitoring:qualitative_judge", args=[point.pk]), {
+        "period": year.pk, "result": "0", "note": "两门课未落实", "evidence_file": _upload("督导记录.pdf", PDF)})
+    assert response.status_code == 302, response.content.decode()
+    kept = JudgmentFile.objects.get()
+    assert kept.name == "督导记录.pdf" and kept.size == len(PDF) and kept.measurement.qc_point == point
+    assert not kept.file.name.endswith("督导记录.pdf")  # stored under a generated name
+    assert that_count().get(qc_point=point, period=year).inputs["证据文件"] == "督导记录.pdf"
+    page = client.get(response["Location"]).content.decode()
+    url = reverse("monitoring:judgment_file", args=[kept.pk])
+    assert url in page
+    download = client.get(url)
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == PDF
+    # Another college never reaches it.
+    assert login(other.users["quality"]).get(url).status_code == 404
+
+
+def test_a_hostile_file_is_refused_and_nothing_is_judged(college, login, settings, tmp_path):
+    from zhengai.monitoring.models import JudgmentFile, Measurement
+
+    settings.MEDIA_ROOT = tmp_path
+    owner = college.users["head"]
+    point = _point(college, owner)
+    year = ensure_academic_year(2025)
+    client = login(owner)
+    url = reverse("monitoring:qualitative_judge", args=[point.pk])
+    page = b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>"
+    response = client.post(url, {"period": year.pk, "result": "0", "note": "x",
+                                 "evidence_file": _upload("督导记录.pdf", page)})
+    assert response.status_code == 400
+    assert "文件内容像网页或脚本" in response.content.decode()
+    wrong_type = client.post(url, {"period": year.pk, "result": "0", "note": "x",
+                                   "evidence_file": _upload("记录.html", b"hello")})
+    assert wrong_type.status_code == 400 and "不接受“.html”类型的文件" in wrong_type.content.decode()
+    assert not JudgmentFile.objects.exists() and not Measurement.objects.filter(qc_point=point).exists()
+    assert not Warning.objects.filter(qc_point=point).exists()
+    assert not list(tmp_path.rglob("*.*"))

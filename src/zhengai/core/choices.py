@@ -64,6 +64,9 @@ INSTITUTION_WIDE_ROLES = {
 # frameworks, standards, signed reports, state-data tables not about one person) — never a student record, a
 # personal plan, an evaluation or a warning about one person. They are therefore not institution-wide.
 AUTHORITY_ROLES = {Role.AUTHORITY_OFFICER, Role.EXPERT}
+# The college's own people: every role but the authority's. What is about one person (the teacher roster,
+# draft plans and reports) is for them, never for the authority until a college releases it.
+MEMBER_ROLES = set(Role) - AUTHORITY_ROLES
 # Roles that see the institution-level picture (data versions, institution-level state data).
 INSTITUTION_LEVEL_ROLES = INSTITUTION_WIDE_ROLES | AUTHORITY_ROLES
 # Roles that configure and maintain the institution's records.

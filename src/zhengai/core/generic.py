@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
@@ -53,6 +53,9 @@ class ObjectViews:
     # Roles that may add objects of this kind (and import them) in their institution.
     add_roles: ClassVar[set[str]] = set()
     namespace: ClassVar[str] = ""
+    # Kinds about one person (the teacher roster, students): every page of the kind answers 404 to the authority
+    # and its experts, who see a college's institution-level data only.
+    member_only: ClassVar[bool] = False
     # A list template extending core/object_list.html, where a kind needs more than the generic list.
     list_template: ClassVar[str] = "core/object_list.html"
 
@@ -133,6 +136,13 @@ class ObjectViews:
 
 class _Base(LoginRequiredMixin):
     views: type[ObjectViews] = ObjectViews
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.views.member_only and request.user.is_authenticated:
+            institution = institution_of(request)
+            if institution is not None and access_for(request.user).only_authority(institution.pk):
+                raise Http404("没有找到该页面")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]

@@ -17,7 +17,14 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from .choices import ADMIN_ROLES, AUTHORITY_ROLES, INSTITUTION_LEVEL_ROLES, INSTITUTION_WIDE_ROLES, Role
+from .choices import (
+    ADMIN_ROLES,
+    AUTHORITY_ROLES,
+    INSTITUTION_LEVEL_ROLES,
+    INSTITUTION_WIDE_ROLES,
+    MEMBER_ROLES,
+    Role,
+)
 
 if TYPE_CHECKING:
     from .models import Membership
@@ -76,6 +83,17 @@ class Access:
     def authority_q(self, field: str) -> Q:
         """Rows of institutions where the user holds an authority role (教育行政部门, 复核专家)."""
         return Q(**{f"{field}__in": self.institution_ids(AUTHORITY_ROLES)})
+
+    def member_q(self, field: str) -> Q:
+        """Rows of institutions where the user is one of the college's own people (any role but the
+        authority's): for rows the authority and its experts must not read (the roster, drafts)."""
+        return Q(**{f"{field}__in": self.institution_ids(MEMBER_ROLES)})
+
+    def only_authority(self, institution_id: int) -> bool:
+        """Whether the user holds nothing but an authority role in the institution (教育行政部门, 复核专家):
+        the pages about one person answer them 404."""
+        roles = self.roles(institution_id)
+        return not self.is_superuser and bool(roles) and roles <= AUTHORITY_ROLES
 
     def scoped_ids(self, role: str, model: type[models.Model]) -> set[int]:
         """Primary keys of the `model` objects the user's `role` memberships are scoped to."""
@@ -153,6 +171,33 @@ def require_role(user: Any, roles: Iterable[str], institution_id: int | None = N
         raise PermissionDenied("您的角色不能执行此操作")
 
 
+def institution_for(request: Any, roles: Iterable[str] | None = None) -> Any:
+    """The institution the request works in (404 when the user belongs to none) and, when `roles` is given,
+    403 unless the user holds one of them there: the opening lines of every page that changes something."""
+    from .middleware import institution_of
+
+    institution = institution_of(request)
+    if institution is None:
+        raise Http404("您还没有加入任何院校")
+    if roles is not None:
+        require_role(request.user, roles, institution.pk)
+    return institution
+
+
+def get_object_for_role(queryset: Any, user: Any, roles: Iterable[str], *, owner_field: str = "",
+                        message: str = "您的角色不能执行此操作", **lookup: Any) -> Any:
+    """The object matching `lookup` if `user` may see it (else 404, as get_object_for_user), and 403 unless
+    the user holds one of `roles` in the object's institution or is the person its `owner_field` names (a
+    qualitative QC point's 责任人). For acts whose right is a role or a named person, not a change of the row."""
+    obj = get_object_for_user(queryset, user, VIEW, **lookup)
+    access = access_for(user)
+    if access.is_superuser or access.has_role(roles, obj.institution_id):
+        return obj
+    if owner_field and getattr(obj, f"{owner_field}_id", None) == getattr(user, "pk", None):
+        return obj
+    raise PermissionDenied(message)
+
+
 __all__ = [
     "ADMIN_ROLES",
     "AUTHORITY_ROLES",
@@ -164,7 +209,9 @@ __all__ = [
     "Role",
     "access_for",
     "can",
+    "get_object_for_role",
     "get_object_for_user",
+    "institution_for",
     "require_role",
     "through",
 ]

@@ -15,9 +15,10 @@ from django.db.models import Q
 from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
-from zhengai.monitoring.models import EntityOwned
+from zhengai.monitoring.models import EntityOwned, owner_q
 from zhengai.org.entities import answered_units
 from zhengai.org.models import Course, Klass, Major, Unit
+from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
 from .choices import (
@@ -60,9 +61,16 @@ class PlanScoped(EntityOwned):
         abstract = True
 
     @classmethod
+    def released_q(cls) -> Q:
+        """The rows a college has released to the authority and its experts (none unless a kind says so):
+        they read a college's institution-level results, never its drafts or what is about one person."""
+        return Q(pk__in=[])
+
+    @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
-            return super().access_q(access, action)
+            return (access.wide_q("institution") | (access.member_q("institution") & owner_q(access))
+                    | (access.authority_q("institution") & cls.released_q()))
         return access.institution_q("institution", VIEW) & editor_q(access)
 
 
@@ -97,6 +105,11 @@ class Plan(PlanScoped):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def released_q(cls) -> Q:
+        """A school plan in force or done (执行中, 已结束) is the college's approved plan; a draft is not."""
+        return Q(level=Level.SCHOOL, state__in=[PlanState.ACTIVE, PlanState.CLOSED])
 
 
 class Goal(InstitutionOwned):

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from zhengai.core import audit
 from zhengai.core.choices import AuditAction
 from zhengai.core.middleware import institution_of
 from zhengai.core.permissions import CHANGE, VIEW
+from zhengai.core.uploads import attachment_response
 
 from . import records
 from .forms_records import EvidenceForm, RecordForm, RecordItemForm, ReviewForm
@@ -215,15 +216,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Always a download: a stored page or image could otherwise run or be shown in the platform's origin."""
     evidence = _evidence(request, pk)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("文件已不存在") from exc
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name,
-                            content_type=records.content_type_for(evidence.name))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+    response = attachment_response(evidence.file, evidence.name)
     audit.record_export(actor=request.user, institution=evidence.record.task.institution, what=evidence.name,
                         subject=evidence, action=AuditAction.DOWNLOAD)
     return response

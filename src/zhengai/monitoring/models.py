@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from zhengai.core.choices import Role
 from zhengai.core.models import InstitutionOwned, Period
-from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet
+from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.org.entities import ENTITY_FIELDS, answered_units, entity_rows_q
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.standards.choices import Level
@@ -106,6 +106,37 @@ class Measurement(EntityOwned):
         from django.urls import reverse
 
         return reverse("monitoring:measurement_detail", args=[self.pk])
+
+
+class JudgmentFile(InstitutionOwned):
+    """判定证据: a file kept with a qualitative QC point's judgment (its measurement), besides the text note.
+    Checked and served as every evidence file is (core.uploads): a generated stored name, always a download."""
+
+    measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="files",
+                                    verbose_name="判定")
+    file = models.FileField("文件", upload_to="judgments/%Y/%m/")
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField("类型", max_length=100)
+    sha256 = models.CharField("校验和", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="上传人")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "判定证据"
+        verbose_name_plural = "判定证据"
+        ordering = ["measurement", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """Whoever sees the judgment sees its evidence; nobody changes a file once kept."""
+        return through(Measurement, "measurement", access, action)
 
 
 class Warning(EntityOwned):

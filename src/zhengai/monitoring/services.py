@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from zhengai.core import audit
+from zhengai.core import audit, uploads
 from zhengai.core.choices import AuditAction, PeriodKind, Role
 from zhengai.core.models import Membership, Period
 from zhengai.core.permissions import CHANGE
@@ -36,7 +36,7 @@ from zhengai.standards.models import OwnTarget, QCPoint
 from . import formula as fl
 from . import measures
 from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningState
-from .models import Measurement, Notification, Warning, WarningPolicy
+from .models import JudgmentFile, Measurement, Notification, Warning, WarningPolicy
 from .signals import measurements_recorded
 from .status import evaluate
 
@@ -342,13 +342,15 @@ JUDGMENTS = {True: "达标", False: "未达标"}
 
 @transaction.atomic
 def qualitative_judge(*, actor: Any, point: QCPoint, period: Period, passed: bool, note: str, evidence: str = "",
-                      entity_pk: int | None = None) -> Measurement:
+                      entity_pk: int | None = None, evidence_file: Any = None) -> Measurement:
     """Record the owner's judgment of a qualitative QC point for one cycle: a measurement (达标 / 不达标) with the
     note and evidence as its inputs, and the same warning sync as a computed point — 未达标 raises a warning
     to the point's owner (and the entity's), a later 达标 resolves it. Judging again in the same cycle and
-    data version replaces the judgment."""
+    data version replaces the judgment. `evidence_file` (an UploadedFile) is checked as every evidence file is
+    (core.uploads) before anything is written, and kept with the judgment."""
     if not point.qualitative:
         raise ValidationError("只有定性质控点由人判定")
+    checked = uploads.check_upload(evidence_file) if evidence_file is not None else None
     if not note.strip():
         raise ValidationError("请填写判定说明")
     institution = point.institution
@@ -364,6 +366,8 @@ def qualitative_judge(*, actor: Any, point: QCPoint, period: Period, passed: boo
     key = entity_key(point.level, entity_pk)
     inputs = {"判定": JUDGMENTS[passed], "说明": note.strip(), "证据": evidence.strip(),
               "判定人": getattr(actor, "name", "") or str(actor)}
+    if checked is not None:
+        inputs["证据文件"] = checked.name
     measurement, _ = Measurement.objects.update_or_create(
         qc_point=point, period=year, entity_key=key, version=version,
         defaults={"institution": institution, "level": point.level, "value": None, "status": status,
@@ -371,6 +375,14 @@ def qualitative_judge(*, actor: Any, point: QCPoint, period: Period, passed: boo
                   "data_as_of": timezone.now(), **_entity_fields(point.level, entity_pk)})
     audit.record(actor=actor, obj=measurement, action=AuditAction.UPDATE, before={},
                  note=f"定性判定：{JUDGMENTS[passed]}")
+    if checked is not None:
+        kept = JudgmentFile(institution=institution, measurement=measurement, file=checked.file, name=checked.name,
+                            size=checked.size, content_type=checked.content_type, sha256=checked.sha256,
+                            uploaded_by=actor)
+        kept.full_clean()
+        kept.save()
+        stored = kept.file.name
+        audit.record(actor=actor, obj=kept, action=AuditAction.CREATE, after={"name": kept.name, "file": stored})
     _sync_warnings(point, institution, year, [{"pk": entity_pk, "status": status}], {key: measurement.pk})
     if not passed and point.owner_id:
         warning = Warning.objects.filter(qc_point=point, period=year, entity_key=key,

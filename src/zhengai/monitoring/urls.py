@@ -12,6 +12,7 @@ urlpatterns = [
     path("measurements/", views.measurement_list, name="measurement_list"),
     path("measurements/<int:pk>/", views.measurement_detail, name="measurement_detail"),
     path("qualitative/<int:pk>/", views.qualitative_judge, name="qualitative_judge"),
+    path("qualitative/files/<int:pk>/", views.judgment_file, name="judgment_file"),
     path("recompute/", views.recompute, name="recompute"),
     path("notifications/", views.notifications, name="notifications"),
     path("policy/", views.policy, name="policy"),

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,13 +20,14 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from zhengai.core import audit
-from zhengai.core.choices import Role
-from zhengai.core.forms import ModelForm
+from zhengai.core.choices import AuditAction, Role
+from zhengai.core.forms import Form, ModelForm
 from zhengai.core.generic import xlsx_response
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period
-from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user, require_role
+from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_role, get_object_for_user, require_role
 from zhengai.core.spreadsheets import workbook_bytes, write_sheet
+from zhengai.core.uploads import attachment_response
 from zhengai.org.entities import entity_search_q
 from zhengai.standards.choices import Level
 
@@ -322,13 +323,15 @@ def policy(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/policy.html", {"form": form, "policy": current})
 
 
-class JudgmentForm(forms.Form):
+class JudgmentForm(Form):
     period = forms.ModelChoiceField(label="学年", queryset=Period.objects.none())
     result = forms.TypedChoiceField(label="判定", choices=[("1", "达标"), ("0", "未达标")], coerce=lambda v: v == "1",
                                     widget=forms.RadioSelect)
     entity = forms.IntegerField(label="对象编号", required=False, help_text="学校层面不填")
     note = forms.CharField(label="判定说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     evidence = forms.CharField(label="证据", required=False, max_length=500, help_text="佐证材料的名称、编号或链接")
+    evidence_file = forms.FileField(label="证据文件", required=False,
+                                    help_text="PDF、Office 文档、图片、文本或压缩包，单个文件不超过 20 MB")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -339,23 +342,19 @@ class JudgmentForm(forms.Form):
 def qualitative_judge(request: HttpRequest, pk: int) -> HttpResponse:
     """The page where a qualitative QC point's named owner (or the quality office) records this cycle's
     judgment; anyone else of the institution gets 403, another institution 404."""
-    from zhengai.core.permissions import access_for
     from zhengai.standards.models import QCPoint
 
     institution = _institution(request)
-    point = get_object_for_user(QCPoint.objects.filter(institution=institution, qualitative=True),
-                                request.user, VIEW, pk=pk)
-    access = access_for(request.user)
-    if not (access.is_superuser or point.owner_id == request.user.pk
-            or access.has_role({Role.QUALITY_OFFICE}, institution.pk)):
-        raise PermissionDenied("只有该质控点的责任人或质管办可以判定")
-    form = JudgmentForm(request.POST or None)
+    point = get_object_for_role(QCPoint.objects.filter(institution=institution, qualitative=True), request.user,
+                                {Role.QUALITY_OFFICE}, owner_field="owner",
+                                message="只有该质控点的责任人或质管办可以判定", pk=pk)
+    form = JudgmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             measurement = services.qualitative_judge(
                 actor=request.user, point=point, period=data["period"], passed=data["result"], note=data["note"],
-                evidence=data["evidence"], entity_pk=data["entity"])
+                evidence=data["evidence"], entity_pk=data["entity"], evidence_file=data["evidence_file"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -363,3 +362,16 @@ def qualitative_judge(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("monitoring:measurement_detail", args=[measurement.pk]))
     return render(request, "monitoring/qualitative_judge.html", {"form": form, "point": point},
                   status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def judgment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A qualitative judgment's evidence file, for whoever sees the judgment; always a download."""
+    from .models import JudgmentFile
+
+    kept = get_object_for_user(JudgmentFile.objects.filter(institution=_institution(request)), request.user, VIEW,
+                               pk=pk)
+    response = attachment_response(kept.file, kept.name)
+    audit.record_export(actor=request.user, institution=kept.institution, what=kept.name, subject=kept,
+                        action=AuditAction.DOWNLOAD)
+    return response

@@ -295,7 +295,8 @@ class Teacher(InstitutionOwned):
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         if action == VIEW:
-            return access.institution_q("institution", VIEW)
+            # The roster names people: the college's own people read it, the authority and its experts do not.
+            return access.member_q("institution")
         return _admin(access) | _unit_scope(access, "unit") | Q(user_id=access.user.pk)
 
 

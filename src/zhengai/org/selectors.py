@@ -96,3 +96,48 @@ def unit_counts(user: Any, unit: org.Unit) -> dict[str, int]:
         "teachers": visible(org.Teacher, user, inst).filter(here).count(),
         "students": visible(org.Student, user, inst).filter(via_major).count(),
     }
+
+
+# ---- naming people and units in an import -----------------------------------------------------------------
+
+@dataclass
+class References:
+    """An institution's own units and people by what a clerk writes in a spreadsheet cell: a unit by its code
+    or name, a person by account name, staff number (工号) or name. A name two of them share is ambiguous and
+    answered with a message, never a guess; whoever is not of the institution is not found."""
+
+    institution: Any
+    _units: dict[str, list[org.Unit]] | None = None
+    _people: dict[str, list[Any]] | None = None
+
+    def unit(self, value: str) -> org.Unit:
+        if self._units is None:
+            self._units = {}
+            for u in org.Unit.objects.filter(institution=self.institution, active=True):
+                for key in {u.code, u.name}:
+                    self._units.setdefault(key, []).append(u)
+        found = self._units.get(value, [])
+        if len(found) > 1:
+            raise ValueError(f"有多个部门叫“{value}”，请填写部门代码")
+        if not found:
+            raise ValueError(f"本校没有代码或名称为“{value}”的部门")
+        return found[0]
+
+    def person(self, value: str) -> Any:
+        if self._people is None:
+            from zhengai.core.models import Membership, User
+
+            self._people = {}
+            ids = Membership.objects.filter(institution=self.institution, active=True).values("user_id")
+            users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True)}
+            codes = dict(org.Teacher.objects.filter(institution=self.institution, user_id__in=users)
+                         .values_list("user_id", "code"))
+            for user in users.values():
+                for key in {user.username, user.name, codes.get(user.pk)} - {None, ""}:
+                    self._people.setdefault(key, []).append(user)
+        found = {u.pk: u for u in self._people.get(value, [])}
+        if len(found) > 1:
+            raise ValueError(f"本校有多人叫“{value}”，请填写账号或工号")
+        if not found:
+            raise ValueError(f"本校没有账号、工号或姓名为“{value}”的成员")
+        return next(iter(found.values()))

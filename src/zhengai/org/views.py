@@ -221,6 +221,7 @@ class KlassViews(OrgViews):
 
 class TeacherViews(OrgViews):
     model, name, path, add_roles = Teacher, "teacher", "teachers", UNIT_ROLES
+    member_only = True  # the roster names people: not for the authority and its experts
     table, filterset, form = tables.TeacherTable, filters.TeacherFilter, forms.TeacherForm
     importer = importers.TeacherImporter
     relations = [Rel("授课课程", "course", "teachers")]
@@ -228,6 +229,7 @@ class TeacherViews(OrgViews):
 
 class StudentViews(OrgViews):
     model, name, path, add_roles = Student, "student", "students", UNIT_ROLES
+    member_only = True
     table, filterset, form = tables.StudentTable, filters.StudentFilter, forms.StudentForm
     importer = importers.StudentImporter
 

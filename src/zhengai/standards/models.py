@@ -39,6 +39,8 @@ class StandardSet(_ChainNode):
     level = models.CharField("层面", max_length=20, choices=Level.choices)
     name = models.CharField("名称", max_length=100)
     description = models.TextField("说明", blank=True)
+    # Retired (停用), never deleted: QC points, own targets and past measurements refer to the chain.
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "标准体系"
@@ -58,6 +60,7 @@ class Dimension(_ChainNode):
                                      verbose_name="标准体系")
     name = models.CharField("名称", max_length=100)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "维度"
@@ -78,6 +81,7 @@ class Standard(_ChainNode):
     name = models.CharField("名称", max_length=100)
     content = models.TextField("标准内容", blank=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("有效", default=True)
 
     class Meta:
         verbose_name = "标准"

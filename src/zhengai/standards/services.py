@@ -85,6 +85,51 @@ def library_load(institution: Any, actor: Any = None) -> dict[str, int]:
     return {"created": created, "kept": kept}
 
 
+# ---- the chain above the QC points: standard sets, dimensions, standards ----------------------------------
+
+def _same_institution(institution: Any, parent: Any, label: str) -> None:
+    if parent is not None and parent.institution_id != institution.pk:
+        raise ValidationError({label: "不属于本院校"})
+
+
+def standardset_create(*, actor: Any, institution: Any, **data: Any) -> tuple[StandardSet, str]:
+    """A level's standard set (标准体系); one per level (the model's constraint says so in Chinese)."""
+    return save_object(actor=actor, obj=StandardSet(institution=institution), data=data)  # type: ignore[return-value]
+
+
+def standardset_update(*, actor: Any, standardset: StandardSet, **data: Any) -> tuple[StandardSet, str]:
+    return save_object(actor=actor, obj=standardset, data=data)  # type: ignore[return-value]
+
+
+def dimension_create(*, actor: Any, institution: Any, **data: Any) -> tuple[Dimension, str]:
+    """A dimension (维度 / 类型) of a standard set."""
+    _same_institution(institution, data.get("standard_set"), "standard_set")
+    return save_object(actor=actor, obj=Dimension(institution=institution), data=data)  # type: ignore[return-value]
+
+
+def dimension_update(*, actor: Any, dimension: Dimension, **data: Any) -> tuple[Dimension, str]:
+    _same_institution(dimension.institution, data.get("standard_set"), "standard_set")
+    return save_object(actor=actor, obj=dimension, data=data)  # type: ignore[return-value]
+
+
+def standard_create(*, actor: Any, institution: Any, **data: Any) -> tuple[Standard, str]:
+    """A standard (标准 / 主要标准要素) of a dimension, which QC points make measurable."""
+    _same_institution(institution, data.get("dimension"), "dimension")
+    return save_object(actor=actor, obj=Standard(institution=institution), data=data)  # type: ignore[return-value]
+
+
+def standard_update(*, actor: Any, standard: Standard, **data: Any) -> tuple[Standard, str]:
+    _same_institution(standard.institution, data.get("dimension"), "dimension")
+    return save_object(actor=actor, obj=standard, data=data)  # type: ignore[return-value]
+
+
+def chain_node_retire(*, actor: Any, node: StandardSet | Dimension | Standard, active: bool) -> Any:
+    """Retire (停用) or restore a standard set, dimension or standard. Never deleted: QC points (and through
+    them measurements, warnings and reports) refer to the chain; a retired node leaves the chain page and
+    the forms' choices, and what hangs below it keeps its link."""
+    return set_active(actor=actor, obj=node, active=active)
+
+
 QCPOINT_KEY_FIELDS = ("code", "level")
 
 

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_chain
 
 app_name = "standards"
 
 urlpatterns = [
     path("", views.chain, name="chain"),
+    *[pattern for kind in views_chain.CHAIN_KINDS for pattern in kind.urls()],
     path("qcpoints/", views.qcpoint_list, name="qcpoint_list"),
     path("qcpoints/import/", views.qcpoint_import, name="qcpoint_import"),
     path("qcpoints/import/template/", views.qcpoint_template, name="qcpoint_template"),

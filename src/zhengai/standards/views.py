@@ -18,8 +18,7 @@ from django.views.decorators.http import require_POST
 from zhengai.core import audit
 from zhengai.core.choices import Role
 from zhengai.core.generic import xlsx_response
-from zhengai.core.middleware import institution_of
-from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user, require_role
+from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user, institution_for
 from zhengai.org.entities import entity_model
 from zhengai.org.models import Course, Major
 
@@ -27,28 +26,24 @@ from . import services
 from .choices import Level
 from .forms import OwnTargetForm, QCPointCreateForm, QCPointForm
 from .importers import QCPointImporter
-from .models import OwnTarget, QCPoint, StandardSet
+from .models import Dimension, OwnTarget, QCPoint, Standard, StandardSet
 
 # The levels whose entities may set their own targets (the tables are the kernel's).
 OWN_TARGET_LEVELS = (Level.MAJOR, Level.COURSE, Level.TEACHER)
 
 
-def _institution(request: HttpRequest) -> Any:
-    institution = institution_of(request)
-    if institution is None:
-        raise Http404("您还没有加入任何院校")
-    return institution
-
-
 def _points(request: HttpRequest, action: str = VIEW):
-    return QCPoint.objects.restrict(request.user, action).filter(institution=_institution(request))
+    return QCPoint.objects.restrict(request.user, action).filter(institution=institution_for(request))
 
 
 @login_required
 def chain(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level") or Level.SCHOOL
-    sets = (StandardSet.objects.restrict(request.user).filter(institution=_institution(request), level=level)
-            .prefetch_related("dimensions__standards",
+    # Retired nodes leave the chain (they stay on their own lists under 含已停用).
+    sets = (StandardSet.objects.restrict(request.user)
+            .filter(institution=institution_for(request), level=level, active=True)
+            .prefetch_related(Prefetch("dimensions", queryset=Dimension.objects.filter(active=True)),
+                              Prefetch("dimensions__standards", queryset=Standard.objects.filter(active=True)),
                               Prefetch("dimensions__standards__qc_points",
                                        queryset=QCPoint.objects.filter(active=True))))
     return render(request, "standards/chain.html", {"sets": sets, "level": level, "levels": Level.choices})
@@ -69,13 +64,12 @@ def qcpoint_list(request: HttpRequest) -> HttpResponse:
     return render(request, "standards/qcpoint_list.html", {
         "points": page, "page": page, "levels": Level.choices, "level": level, "q": text,
         "retired": request.GET.get("retired") == "1",
-        "can_add": access.is_superuser or access.has_role({Role.QUALITY_OFFICE}, _institution(request).pk)})
+        "can_add": access.is_superuser or access.has_role({Role.QUALITY_OFFICE}, institution_for(request).pk)})
 
 
 @login_required
 def qcpoint_add(request: HttpRequest) -> HttpResponse:
-    institution = _institution(request)
-    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    institution = institution_for(request, {Role.QUALITY_OFFICE})
     form = QCPointCreateForm(request.POST or None, institution=institution, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "supporting_units"}
@@ -99,8 +93,7 @@ def _import_context(request: HttpRequest) -> dict[str, Any]:
 @login_required
 def qcpoint_import(request: HttpRequest) -> HttpResponse:
     """Excel import of the standard chain (QCPointImporter): all-or-nothing, every bad row listed."""
-    institution = _institution(request)
-    require_role(request.user, {Role.QUALITY_OFFICE}, institution.pk)
+    institution = institution_for(request, {Role.QUALITY_OFFICE})
     context = _import_context(request)
     status = 200
     if request.method == "POST":
@@ -118,14 +111,14 @@ def qcpoint_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def qcpoint_template(request: HttpRequest) -> HttpResponse:
-    importer = QCPointImporter(_institution(request), request.user)
+    importer = QCPointImporter(institution_for(request), request.user)
     return xlsx_response(importer.template(), "质控点导入模板.xlsx")
 
 
 @login_required
 def qcpoint_export(request: HttpRequest) -> HttpResponse:
     """Every QC point the user may see (retired ones too, marked 否), in the import's layout."""
-    institution = _institution(request)
+    institution = institution_for(request)
     qs = _points(request).order_by("level", "order", "code")
     response = xlsx_response(QCPointImporter(institution, request.user).template(qs), "质控点.xlsx")
     audit.record_export(actor=request.user, institution=institution, what="质控点", subject=QCPoint, count=qs.count())
@@ -170,7 +163,7 @@ def _owned_entities(request: HttpRequest, point: QCPoint, kind: str) -> list:
 
 @login_required
 def qcpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = _institution(request)
+    institution = institution_for(request)
     point = get_object_for_user(_points(request), request.user, CHANGE, pk=pk)
     form = QCPointForm(request.POST or None, instance=QCPoint.objects.get(pk=point.pk), institution=institution,
                        user=request.user)
