@@ -139,7 +139,7 @@ class StateImporter(Source, importing.Importer):
     @classmethod
     def _column(cls, header: str, name: str) -> Column:
         field = cls.model._meta.get_field(name)
-        required = name in cls.required_fields
+        required = name in cls.required_fields or name in cls.model.extra_keys
         unit = f"单位：{field.help_text}" if field.help_text else ""
         if field.is_relation:
             target = field.related_model._meta.verbose_name
@@ -360,6 +360,31 @@ class CooperationImporter(StateImporter):
 
 class GraduateFeedbackImporter(StateImporter):
     model = sd.GraduateFeedback
+    spec = _spec(model, *_data_fields(model))
+
+
+class SchoolLeaderImporter(StateImporter):
+    model = sd.SchoolLeader
+    spec = _spec(model, *_data_fields(model))
+
+
+class PracticeBaseImporter(StateImporter):
+    model = sd.PracticeBase
+    spec = _spec(model, *_data_fields(model))
+
+
+class StudentAidImporter(StateImporter):
+    model = sd.StudentAid
+    spec = _spec(model, *_data_fields(model))
+
+
+class StudentYearImporter(StateImporter):
+    model = sd.StudentYear
+    spec = _spec(model, *_data_fields(model))
+
+
+class StudentProfileImporter(StateImporter):
+    model = sd.StudentProfile
     spec = _spec(model, *_data_fields(model))
 
 
