@@ -235,7 +235,8 @@ class StateImporter(Source, importing.Importer):
         try:
             self.record = services.table_import(actor=self.actor, institution=self.institution, model=self.model,
                                                 rows=[row for _, row in parsed], filename=filename,
-                                                checksum=checksum, result=result, **self.origin())
+                                                checksum=checksum, result=result, progress=progress,
+                                                **self.origin())
         except IntegrityError:  # a write that clashed with another import of the same rows: nothing was kept
             importing.busy_result(result)
             self.record = services.import_refused(actor=self.actor, institution=self.institution, model=self.model,
@@ -415,4 +416,9 @@ def run_statedata_job(job: Any, progress: Any) -> dict[str, Any]:
     with default_storage.open(job.params["path"]) as handle:
         data = handle.read()
     result = importer.run_file(data, job.params["filename"], progress)
-    return {**result.as_dict(), "record": importer.record.pk}
+    findings = []
+    if result.ok:
+        from . import checks
+
+        findings = checks.findings_text(job.institution, importer.record.periods.all(), reads=importer.model)
+    return {**result.as_dict(), "record": importer.record.pk, "findings": findings}

@@ -104,7 +104,7 @@ def import_refused(*, actor: Any, institution: Any, model: type[Any], filename: 
 @transaction.atomic
 def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows: list[dict[str, Any]],
                  filename: str, checksum: str, result: ImportResult, source: str = ImportSource.FILE,
-                 source_name: str = "") -> ImportRecord:
+                 source_name: str = "", progress: Any = None) -> ImportRecord:
     """Write a checked file's rows (period given as a code) and record the import; counts go into `result`.
 
     Rows are matched on the table's natural key (period + entity), so the same file twice changes nothing.
@@ -146,9 +146,20 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
                      source_name=source_name)
     for obj in new + changed:
         obj.last_import = record
-    model.objects.bulk_create(new, batch_size=BATCH)
-    if changed:
-        model.objects.bulk_update(changed, [*sorted(fields), "last_import"], batch_size=BATCH)
+    # Batch by batch, reporting rows done of the file's rows (unchanged rows are done already).
+    done = result.unchanged
+    for start in range(0, len(new), BATCH):
+        model.objects.bulk_create(new[start:start + BATCH])
+        done += len(new[start:start + BATCH])
+        if progress is not None:
+            progress(done, len(rows), "写入数据")
+    for start in range(0, len(changed), BATCH):
+        model.objects.bulk_update(changed[start:start + BATCH], [*sorted(fields), "last_import"])
+        done += len(changed[start:start + BATCH])
+        if progress is not None:
+            progress(done, len(rows), "写入数据")
+    if progress is not None:
+        progress(len(rows), len(rows), "写入数据")
     for change in changes:
         change.record = record
     RowChange.objects.bulk_create(changes, batch_size=BATCH)

@@ -126,6 +126,10 @@ class StateImportView(LoginRequiredMixin, View):
             return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
         result = importer.run_file(data, upload.name)
         context.update({"result": result, "record": importer.record, "filename": upload.name})
+        if result.ok:
+            # The logic checks that read this table, over the periods the file wrote: shown with the result.
+            context["findings"] = checks.findings_text(institution, importer.record.periods.all(),
+                                                       reads=self.views.model)
         return render(request, self.template_name, context, status=200 if result.ok else 400)
 
 

@@ -363,9 +363,7 @@ def findings(institution: Any, period_code: str) -> list[dict[str, Any]]:
     from . import checks
 
     start = int(period_code[:4])
-    periods = Period.objects.filter(code__in=[period_code, str(start)])
-    return [{"title": c.title, "items": [f"{f.table} · {f.label}：{f.message}" for f in found]}
-            for p in periods for c, found in checks.run(institution, p) if found]
+    return checks.findings_text(institution, Period.objects.filter(code__in=[period_code, str(start)]))
 
 
 # ---- a large workbook: a background job -------------------------------------------------------------------
