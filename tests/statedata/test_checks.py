@@ -38,7 +38,8 @@ BREAKS = {
                                           "实际参评学生数": 41}, "实际参评41人大于应参评40人"),
     "funding_totals": (sd.Funding, {"年度": "2025", "学校总收入": "24999"}, "小于各项收入之和25000"),
     "building_areas": (sd.InstitutionYear, {"学年": Y, "总建筑面积": "1000", "学校产权校舍建筑面积：合计": "800",
-                                            "非学校产权校舍建筑面积": "100"}, "不等于学校产权与非学校产权校舍之和900.00"),
+                                            "非学校产权校舍建筑面积": "100"},
+                       "不等于学校产权与非学校产权校舍之和900.00"),
     "it_resources": (sd.InstitutionYear, {"学年": Y, "计算机合计": 100, "其中：教学用计算机": 120},
                      "教学用计算机120台大于计算机合计100台"),
     # A stock that fell from the year before (loaded first): the year-over-year check.

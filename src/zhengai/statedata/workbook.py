@@ -219,7 +219,8 @@ def _convert(importer: StateImporter, rows: list[list[str]], fixed: dict[str, st
                     break
         if header is None:
             if code or top or low:
-                notices.append(f"第{get_column_letter(j + 1)}列“{code or low or top}”未识别，未导入")
+                heading = f"{carried}：{low}" if carried and low and not top else (low or top)
+                notices.append(f"第{get_column_letter(j + 1)}列“{heading or code}”未识别，未导入")
             continue
         if header not in (h for _, h in chosen):
             chosen.append((j, header))
@@ -260,7 +261,7 @@ def _parse_sheet(result: WorkbookResult, name: str, code: str, rows: list[list[s
             def step(d: int, t: int, m: str, base: int = done) -> None:
                 progress(min(base + d, total), total, f"{name}：检查数据")
         found, parsed = importer.parse(simple, step)
-        done += max(len(simple) - 1, 0)
+        done += max(len(part) - _layout(part)[0], 0)
         sheet.notices.extend(prefix + n for n in notices)
         if parsed.file_error == "文件中没有数据行":   # an empty sheet or block of the national file: nothing to do
             empty += 1
@@ -286,9 +287,14 @@ def _parse_sheet(result: WorkbookResult, name: str, code: str, rows: list[list[s
     return sheet, importer or importer_for(model)(institution, actor), list(merged.values())
 
 
+def _sheet_rows(rows: list[list[str]]) -> int:
+    """Rows below the headers of a sheet's blocks: what checking it counts through."""
+    return sum(max(len(part) - _layout(part)[0], 0) for _, part in blocks(rows))
+
+
 def data_rows(sheets: dict[str, list[list[str]]]) -> int:
     """Rows below the headers of the supported sheets: the total a job's progress counts to."""
-    return sum(max(len(rows) - 4, 0) for name, rows in sheets.items() if sheet_code(name) in SHEETS)
+    return sum(_sheet_rows(rows) for name, rows in sheets.items() if sheet_code(name) in SHEETS)
 
 
 def import_workbook(*, data: bytes, filename: str, institution: Any, actor: Any, period: str | None = None,
@@ -317,7 +323,7 @@ def import_workbook(*, data: bytes, filename: str, institution: Any, actor: Any,
             continue
         sheet, importer, found = _parse_sheet(result, name, code, rows, institution, actor, source_name, progress,
                                               done, total)
-        done += max(len(rows) - 4, 0)
+        done += _sheet_rows(rows)
         result.sheets.append(sheet)
         sheet_checksum = hashlib.sha256(json.dumps([name, rows], ensure_ascii=False).encode()).hexdigest()
         parsed.append((sheet, importer, found, sheet_checksum))
