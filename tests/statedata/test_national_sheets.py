@@ -308,9 +308,33 @@ def test_command_prints_each_new_sheet(college, tmp_path, capsys):
                  "A10-1 在校生信息表 → 在校生：共2行，新增2行",
                  "A11-3 复转军人及退役士兵情况 → 在校生构成：共1行，新增0行，更新1行"):
         assert line in out, line
+    employment = {"A7-6-2 应届毕业生就业情况表": (["专业代码", "毕业生数", "就业数"], ["", "", ""],
+                                          ["MAJOR", "GRADUATES", "EMPLOYED"], [["510201", 78, 98]])}
+    path.write_bytes(book(employment, sheets={}))
+    call_command("statedata", "import", str(path), "--institution", college.institution.code)
+    out = capsys.readouterr().out
+    assert "逻辑校验未通过：对口就业数 ≤ 就业数 ≤ 毕业生数（A7-6-2）" in out and "就业数98大于毕业生数78" in out
 
 
 def test_plain_table_file_of_a_new_table(college, login):
     data = xlsx([["学年", "项目名称", "人数", "金额"], [Y, "国家奖学金", 5, "4"], [Y, "", 1, "1"]])
     response = upload(login(college.users["steward"]), sd.StudentAid, data=data)
     assert response.status_code == 400 and "“项目名称”不能为空" in response.content.decode()
+
+
+def test_a_frozen_version_keys_rows_by_name_where_the_table_has_no_entity(college):
+    from zhengai.core.models import Period
+    from zhengai.statedata import versions
+
+    assert run(college, book(a3_rows=a3())).ok
+    period = Period.objects.get(code=Y)
+    version = versions.period_freeze(actor=college.users["steward"], institution=college.institution, period=period)
+    aid = xlsx(sheet(sd.StudentAid, [{"学年": Y, "项目名称": "国家奖学金", "人数": 6, "金额": "4.80"}], full=False))
+    importer = importers.importer_for(sd.StudentAid)(college.institution, college.users["steward"])
+    assert importer.run_file(aid, "奖助学.xlsx").ok
+    [table] = [t for t in versions.diff(version) if t["table"] == "studentaid"]
+    [changed] = table["changed"]
+    assert changed["key"] == "国家奖学金" and not table["added"] and not table["removed"]
+    bases = versions.current_data(college.institution, period)["practicebase"]
+    assert set(bases) == {"510201|internal|电子实训中心", "460104|internal|电子实训中心",
+                          "510201|external|华为实习基地"}
