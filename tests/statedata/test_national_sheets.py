@@ -338,3 +338,19 @@ def test_a_frozen_version_keys_rows_by_name_where_the_table_has_no_entity(colleg
     bases = versions.current_data(college.institution, period)["practicebase"]
     assert set(bases) == {"510201|internal|电子实训中心", "460104|internal|电子实训中心",
                           "510201|external|华为实习基地"}
+
+
+def test_a_refused_workbook_job_links_to_its_bad_cells(college, login, settings, django_capture_on_commit_callbacks):
+    settings.ZHENGAI_IMPORT_INLINE_ROWS = 0
+    client = login(college.users["steward"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("statedata:workbook_import"),
+                               {"file": SimpleUploadedFile("w.xlsx", book(sheets={}, a3_rows=a3(computers="一百")))})
+    job = Job.objects.get(kind="statedata_workbook")
+    record = sd.WorkbookImport.objects.get(institution=college.institution)
+    assert job.status == JobStatus.DONE and job.result["ok"] is False and record.status == ImportStatus.REFUSED
+    page = client.get(response["Location"]).content.decode()
+    assert "整个工作簿未导入" in page and reverse("statedata:workbook_detail", args=[record.pk]) in page
+    detail = client.get(reverse("statedata:workbook_detail", args=[record.pk])).content.decode()
+    assert "<td>A3 基本办学条件表</td><td>第15行</td><td>A列</td>" in detail
+    assert not sd.InstitutionYear.objects.filter(institution=college.institution).exists()
