@@ -240,8 +240,11 @@ def test_a_large_workbook_imports_as_a_job_with_progress_and_a_result_page(colle
     assert "已完成" in page and "11 / 11" in page and record.summary in page
     detail = reverse("statedata:workbook_detail", args=[record.pk])
     assert detail in page
+    assert detail in client.get(reverse("statedata:history")).content.decode()   # listed in the history
     result_page = client.get(detail).content.decode()
     assert "A8-8 奖助学情况表 → 奖助学：共2行，新增2行" in result_page
+    sheet_record = record.records.get(table="studentaid")
+    assert detail in client.get(reverse("statedata:history_detail", args=[sheet_record.pk])).content.decode()
     for who in ("teacher", "head", "student"):
         assert login(college.users[who]).get(detail).status_code in (403, 404), who
 

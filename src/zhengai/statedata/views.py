@@ -166,8 +166,12 @@ def history(request: HttpRequest) -> HttpResponse:
     if table:
         records = records.filter(table=table)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
+    # The national workbooks imported lately, each a group of the records below (its result page lists them).
+    workbooks = (sd.WorkbookImport.objects.restrict(request.user, VIEW).filter(institution=institution)
+                 .select_related("actor")[:10])
     return render(request, "statedata/history.html", {
-        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in kinds]})
+        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in kinds],
+        "workbooks": workbooks if not table and page.number == 1 else []})
 
 
 @login_required
