@@ -219,7 +219,7 @@ def _convert(importer: StateImporter, rows: list[list[str]], fixed: dict[str, st
                     break
         if header is None:
             if code or top or low:
-                heading = f"{carried}：{low}" if carried and low and not top else (low or top)
+                heading = f"{carried}：{low}" if carried and low and carried != low else (low or top)
                 notices.append(f"第{get_column_letter(j + 1)}列“{heading or code}”未识别，未导入")
             continue
         if header not in (h for _, h in chosen):
