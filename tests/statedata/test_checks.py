@@ -37,6 +37,14 @@ BREAKS = {
     "evaluation_counts": (sd.Evaluation, {"学年": Y, "工号": "T001", "课程代码": "C001", "应参评学生数": 40,
                                           "实际参评学生数": 41}, "实际参评41人大于应参评40人"),
     "funding_totals": (sd.Funding, {"年度": "2025", "学校总收入": "24999"}, "小于各项收入之和25000"),
+    "building_areas": (sd.InstitutionYear, {"学年": Y, "总建筑面积": "1000", "学校产权校舍建筑面积：合计": "800",
+                                            "非学校产权校舍建筑面积": "100"},
+                       "不等于学校产权与非学校产权校舍之和900.00"),
+    "it_resources": (sd.InstitutionYear, {"学年": Y, "计算机合计": 100, "其中：教学用计算机": 120},
+                     "教学用计算机120台大于计算机合计100台"),
+    # A stock that fell from the year before (loaded first): the year-over-year check.
+    "year_over_year": (sd.InstitutionYear, {"学年": Y, "纸质图书总册数": "25"}, "比上一学年（30.00万册）减少",
+                       [(sd.InstitutionYear, {"学年": "2023-2024", "纸质图书总册数": "30"})]),
 }
 
 
@@ -60,7 +68,9 @@ def t3(college) -> Teacher:
 
 @pytest.mark.parametrize("code", list(BREAKS))
 def test_each_check_finds_its_case(college, clean, t3, code):
-    model, row, phrase = BREAKS[code]
+    model, row, phrase, *before = BREAKS[code]
+    for earlier_model, earlier in (before[0] if before else []):
+        load(college, earlier_model, [earlier])
     load(college, model, [row])
     period = Period.objects.get(code=row.get("学年") or row.get("年度"))
     results = dict((c.code, found) for c, found in checks.run(college.institution, period))

@@ -32,16 +32,28 @@ def register(kind: str) -> Callable[[Handler], Handler]:
 
 
 class Progress:
-    """Writes progress to the job row, at most every `step` items, so reporting costs little."""
+    """Writes progress to the job row, at most every `step` items, so reporting costs little; remembers the
+    last numbers it was given, so that the end of the job can show the real total."""
 
     def __init__(self, job: Job, step: int = 200):
         self.job = job
         self.step = step
+        self.done = 0
+        self.total = 0
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
+        self.done, self.total = done, total
         if done and done < total and done % self.step:
             return
         Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:200])
+
+    def final(self, result: dict[str, Any]) -> tuple[int, int]:
+        """(done, total) of a finished job: an import's real number of data rows (its result's `total`, the
+        rows read, whether written or refused), else the last total reported — all of it done."""
+        total = result.get("total") if isinstance(result, dict) else None
+        if isinstance(total, int) and not isinstance(total, bool):
+            return total, total
+        return self.total, self.total
 
 
 def job_start(*, actor: Any, institution: Any, kind: str, label: str, params: dict[str, Any]) -> Job:
@@ -61,12 +73,16 @@ def job_run(job_id: int) -> None:
     if job.finished:
         return
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    progress = Progress(job)
     try:
-        result = _HANDLERS[job.kind](job, Progress(job))
+        result = _HANDLERS[job.kind](job, progress)
     except Exception as exc:  # the job page must say what happened, whatever it was
         log.exception("job %s failed", job.pk)
         Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
                                              message=f"出错：{exc}"[:200])
         return
+    # The last progress call may have been a step's start ("写入数据" at 0) or a throttled one: the finished
+    # job states the real numbers, never "已完成 · 0 / 8100".
+    done, total = progress.final(result)
     Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now(), result=result,
-                                         message="完成")
+                                         message="完成", done=done, total=total)

@@ -58,3 +58,30 @@ class AttendanceStatus(models.IntegerChoices):
     LATE = 2, "迟到"
     LEAVE = 3, "请假"
     ABSENT = 4, "缺勤"
+
+
+class BaseKind(models.TextChoices):
+    """实践基地类别: A4-1 校内实践基地表 and A4-2 校外实习实训基地表 share one table."""
+
+    INTERNAL = "internal", "校内实践基地"
+    EXTERNAL = "external", "校外实习实训基地"
+
+
+class OriginType(models.TextChoices):
+    """生源类型 (state-data.md §3.5)."""
+
+    HIGH_SCHOOL = "high_school", "普通高中起点"
+    SECONDARY = "secondary", "中职起点"
+    OTHER = "other", "其他"
+
+
+class AdmissionMode(models.TextChoices):
+    """招生方式 (state-data.md §3.5)."""
+
+    GAOKAO = "gaokao", "基于高考的“知识+技能”"
+    COUNTERPART = "counterpart", "对口招生"
+    SEPARATE = "separate", "单独考试招生"
+    COMPREHENSIVE = "comprehensive", "综合评价招生"
+    THROUGH = "through", "中高职贯通"
+    EXEMPT = "exempt", "技能拔尖人才免试"
+    OTHER = "other", "其他"

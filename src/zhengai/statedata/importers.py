@@ -139,7 +139,7 @@ class StateImporter(Source, importing.Importer):
     @classmethod
     def _column(cls, header: str, name: str) -> Column:
         field = cls.model._meta.get_field(name)
-        required = name in cls.required_fields
+        required = name in cls.required_fields or name in cls.model.extra_keys
         unit = f"单位：{field.help_text}" if field.help_text else ""
         if field.is_relation:
             target = field.related_model._meta.verbose_name
@@ -235,7 +235,8 @@ class StateImporter(Source, importing.Importer):
         try:
             self.record = services.table_import(actor=self.actor, institution=self.institution, model=self.model,
                                                 rows=[row for _, row in parsed], filename=filename,
-                                                checksum=checksum, result=result, **self.origin())
+                                                checksum=checksum, result=result, progress=progress,
+                                                **self.origin())
         except IntegrityError:  # a write that clashed with another import of the same rows: nothing was kept
             importing.busy_result(result)
             self.record = services.import_refused(actor=self.actor, institution=self.institution, model=self.model,
@@ -363,6 +364,31 @@ class GraduateFeedbackImporter(StateImporter):
     spec = _spec(model, *_data_fields(model))
 
 
+class SchoolLeaderImporter(StateImporter):
+    model = sd.SchoolLeader
+    spec = _spec(model, *_data_fields(model))
+
+
+class PracticeBaseImporter(StateImporter):
+    model = sd.PracticeBase
+    spec = _spec(model, *_data_fields(model))
+
+
+class StudentAidImporter(StateImporter):
+    model = sd.StudentAid
+    spec = _spec(model, *_data_fields(model))
+
+
+class StudentYearImporter(StateImporter):
+    model = sd.StudentYear
+    spec = _spec(model, *_data_fields(model))
+
+
+class StudentProfileImporter(StateImporter):
+    model = sd.StudentProfile
+    spec = _spec(model, *_data_fields(model))
+
+
 def importer_for(model: type[sd.StateRecord]) -> type[StateImporter]:
     return REGISTRY[model._meta.model_name]
 
@@ -390,4 +416,9 @@ def run_statedata_job(job: Any, progress: Any) -> dict[str, Any]:
     with default_storage.open(job.params["path"]) as handle:
         data = handle.read()
     result = importer.run_file(data, job.params["filename"], progress)
-    return {**result.as_dict(), "record": importer.record.pk}
+    findings = []
+    if result.ok:
+        from . import checks
+
+        findings = checks.findings_text(job.institution, importer.record.periods.all(), reads=importer.model)
+    return {**result.as_dict(), "record": importer.record.pk, "findings": findings}

@@ -28,13 +28,16 @@ from zhengai.org.entities import answers_q
 from zhengai.org.models import Course, Major, Student, Teacher, Unit
 
 from .choices import (
+    AdmissionMode,
     AttendanceStatus,
+    BaseKind,
     CourseAttribute,
     CourseNature,
     CourseType,
     Degree,
     ImportSource,
     ImportStatus,
+    OriginType,
     PeriodBasis,
     RowAction,
     TeacherKind,
@@ -76,6 +79,9 @@ class StateRecord(InstitutionOwned):
     workbook_code: ClassVar[str] = ""
     basis: ClassVar[str] = PeriodBasis.ACADEMIC_YEAR
     entities: ClassVar[tuple[str, ...]] = ()       # the natural key after (institution, period)
+    # Text columns that complete the key where a row is not one of our entities (a practice base's name, an
+    # aid scheme's name): they are required in a file and part of the unique constraint.
+    extra_keys: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -99,11 +105,11 @@ class StateRecord(InstitutionOwned):
 
     @classmethod
     def key_fields(cls) -> tuple[str, ...]:
-        return ("period", *cls.entities)
+        return ("period", *cls.entities, *cls.extra_keys)
 
     @classmethod
     def _unique(cls, name: str) -> models.UniqueConstraint:
-        return models.UniqueConstraint(fields=["institution", "period", *cls.entities], name=name,
+        return models.UniqueConstraint(fields=["institution", "period", *cls.entities, *cls.extra_keys], name=name,
                                        violation_error_message="本期间已有该记录")
 
 
@@ -125,9 +131,25 @@ class InstitutionYear(StateRecord):
     equipment_new = money("当年新增教学科研仪器设备值")
     land_area = area("占地面积")
     building_area = area("总建筑面积")
+    # A3 block 1 (state-data.md §3.1). The national field codes of these cells are not in the reference: the
+    # columns follow the headings (a sub-column as "group：sub"), and our own codes are the field names.
+    owned_area = area("学校产权校舍建筑面积：合计")
+    owned_area_new = area("学校产权校舍建筑面积：当年新增")
+    non_owned_area = area("非学校产权校舍建筑面积")
     teaching_area = area("教学科研及辅助用房")
+    classroom_area = area("教学科研及辅助用房：教室")
+    library_area = area("教学科研及辅助用房：图书馆")
+    lab_area = area("教学科研及辅助用房：实验室、实习场所")
+    research_area = area("教学科研及辅助用房：专用科研用房")
+    gym_area = area("教学科研及辅助用房：体育馆")
+    hall_area = area("教学科研及辅助用房：会堂")
     admin_area = area("行政办公用房")
+    living_area = area("生活用房")
     dorm_area = area("学生宿舍（公寓）")
+    canteen_area = area("生活用房：学生食堂")
+    staff_dorm_area = area("生活用房：教工宿舍（公寓）")
+    staff_canteen_area = area("生活用房：教工食堂")
+    welfare_area = area("生活用房：生活福利及附属用房")
     books = models.DecimalField("纸质图书总册数", max_digits=10, decimal_places=2, null=True, blank=True,
                                 help_text="万册")
     books_new = models.DecimalField("本学年新增纸质图书", max_digits=10, decimal_places=2, null=True, blank=True,
@@ -137,6 +159,11 @@ class InstitutionYear(StateRecord):
     classrooms = count("教室合计", "间")
     multimedia_classrooms = count("其中：网络多媒体教室", "间")
     practice_stations = count("校内实践教学工位数", "个")
+    # A3 block 4 (信息化): the digital resources of L5.
+    digital_resources = models.DecimalField("数字资源量合计", max_digits=12, decimal_places=2, null=True,
+                                            blank=True, help_text="GB")
+    ebooks = models.DecimalField("其中：电子图书", max_digits=12, decimal_places=2, null=True, blank=True,
+                                 help_text="GB")
 
     class Meta:
         verbose_name = "院校基本情况"
@@ -495,9 +522,184 @@ class Evaluation(StateRecord):
         return answers_q(access, Level.TEACHER, "teacher") | answers_q(access, Level.COURSE, "course")
 
 
+class SchoolLeader(StateRecord):
+    """院校领导 (workbook A2 院校领导表), per academic year: how much each leader is among teachers and students.
+
+    The reference gives the headings but not the national field codes: columns follow the headings."""
+
+    workbook_code = "A2"
+    entities = ("teacher",)
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="+", verbose_name="校领导")
+    post = models.CharField("职务", max_length=50, blank=True)
+    lessons_observed = count("听课", "节")
+    dorm_visits = count("走访学生寝室", "次")
+    placement_visits = count("走访校外实习点", "次")
+    student_activities = count("参与学生社团文体活动", "次")
+    teaching_hours = count("兼课量", "学时")
+
+    class Meta:
+        verbose_name = "院校领导"
+        verbose_name_plural = "院校领导"
+        ordering = ["-period__start", "teacher__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "teacher"],
+                                               name="sd_schoolleader_key",
+                                               violation_error_message="本期间已有该领导的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.teacher}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return answers_q(access, Level.TEACHER, "teacher")
+
+
+class PracticeBase(StateRecord):
+    """实践基地 (workbook A4-1 校内实践基地表 and A4-2 校外实习实训基地表), one row per base × 面向专业, per
+    academic year. One table for both sheets (told apart by `kind`): they share the grain and most counts.
+
+    Columns follow the headings of state-data.md §3.1; the national field codes are not in the reference."""
+
+    workbook_code = "A4"
+    entities = ("major",)
+    extra_keys = ("kind", "name")
+
+    major = models.ForeignKey(Major, on_delete=models.PROTECT, related_name="+", verbose_name="面向专业")
+    kind = models.CharField("基地类别", max_length=20, choices=BaseKind.choices)
+    name = models.CharField("基地名称", max_length=100)
+    partner = models.CharField("依托单位", max_length=100, blank=True)
+    co_built = flag("是否校企共建")
+    building_area = area("建筑面积")
+    usage_days = count("学年内使用时间", "天")
+    equipment_value = money("设备总值")
+    equipment_new = money("当年新增设备值")
+    equipment_count = count("设备总数", "台套")
+    projects = count("实训项目数", "个")
+    stations = count("工位数", "个")
+    usage_internal = count("使用频率：校内", "人时")
+    usage_social = count("使用频率：社会", "人时")
+    visits = count("接待学生量", "人次")
+    half_year_interns = count("接受半年顶岗实习学生数")
+    hired = count("接收应届毕业生就业数")
+
+    class Meta:
+        verbose_name = "实践基地"
+        verbose_name_plural = "实践基地"
+        ordering = ["-period__start", "kind", "name", "major__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "major", "kind", "name"],
+                                               name="sd_practicebase_key",
+                                               violation_error_message="本期间已有该基地面向该专业的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.name} · {self.major}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return answers_q(access, Level.MAJOR, "major")
+
+
+class StudentAid(StateRecord):
+    """奖助学 (workbook A8-8 奖助学情况表), one row per scheme, per academic year; columns follow the headings
+    (项目名称, 种类, 奖助范围, 人数, 金额) — the national field codes are not in the reference."""
+
+    workbook_code = "A8-8"
+    extra_keys = ("name",)
+
+    name = models.CharField("项目名称", max_length=100)
+    category = models.CharField("种类", max_length=50, blank=True)
+    scope = models.CharField("奖助范围", max_length=100, blank=True)
+    recipients = count("人数")
+    amount = money("金额")
+
+    class Meta:
+        verbose_name = "奖助学"
+        verbose_name_plural = "奖助学"
+        ordering = ["-period__start", "name"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "name"], name="sd_studentaid_key",
+                                               violation_error_message="本期间已有该奖助项目")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.name}"
+
+
+class StudentYear(StateRecord):
+    """在校生 (workbook A10-1 在校生信息表), one row per student, per academic year. Personal data, seen as the
+    student's record is (the kernel's rule). Columns follow the headings of state-data.md §3.4; the name and class
+    are the student list's (org), read by 学号."""
+
+    workbook_code = "A10-1"
+    entities = ("student",)
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name="学生")
+    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    origin_place = models.CharField("生源地", max_length=50, blank=True)
+    from_military = flag("来自军队")
+    admission_mode = models.CharField("招生方式", max_length=20, choices=AdmissionMode.choices, blank=True)
+    origin_type = models.CharField("生源类型", max_length=20, choices=OriginType.choices, blank=True)
+    rural = flag("常住户口在农村")
+    order_training = flag("订单（定向）培养")
+    poverty_registered = flag("建档立卡贫困家庭")
+    grade = models.CharField("年级", max_length=10, blank=True)
+    years = count("学制", "年")
+    entry_month = models.DateField("入学年月", null=True, blank=True, help_text="按月记录，存为该月1日")
+    graduated = flag("是否毕业")
+
+    class Meta:
+        verbose_name = "在校生"
+        verbose_name_plural = "在校生"
+        ordering = ["-period__start", "student__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "student"],
+                                               name="sd_studentyear_key",
+                                               violation_error_message="本期间已有该学生的记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.student}"
+
+    @classmethod
+    def owner_q(cls, access: Access) -> Q:
+        return answers_q(access, Level.STUDENT, "student")
+
+
+class StudentProfile(StateRecord):
+    """在校生构成 (workbook A11-2 在校学生的地区、户籍及民族等情况 and A11-3 复转军人及退役士兵情况), per academic
+    year, for the whole institution. Columns follow the headings; the national field codes are not in the
+    reference."""
+
+    workbook_code = "A11"
+
+    students = count("在校生总数")
+    other_province = count("外省")
+    western = count("西部地区")
+    rural = count("农村户口")
+    poor_area = count("贫困地区")
+    minority = count("少数民族")
+    international = count("国际")
+    overseas = count("境外")
+    veterans_admitted = count("招生数：合计")
+    veterans_admitted_demobilized = count("招生数：复转军人")
+    veterans_admitted_retired = count("招生数：退役士兵")
+    veterans_students = count("在校生数：合计")
+    veterans_students_demobilized = count("在校生数：复转军人")
+    veterans_students_retired = count("在校生数：退役士兵")
+    veterans_trained = count("社会培训人次：合计", "人次")
+    veterans_trained_demobilized = count("社会培训人次：复转军人", "人次")
+    veterans_trained_retired = count("社会培训人次：退役士兵", "人次")
+
+    class Meta:
+        verbose_name = "在校生构成"
+        verbose_name_plural = "在校生构成"
+        ordering = ["-period__start"]
+        constraints = [models.UniqueConstraint(fields=["institution", "period"], name="sd_studentprofile_key",
+                                               violation_error_message="本期间已有该记录")]
+
+    def __str__(self) -> str:
+        return f"{self.period} 在校生构成"
+
+
 TABLES: list[type[StateRecord]] = [InstitutionYear, Funding, TeacherYear, MajorYear, Admission, Employment,
                                    Certificate, Internship, CourseYear, Dropout, Counsellor, Evaluation,
-                                   Cooperation, GraduateFeedback]
+                                   Cooperation, GraduateFeedback, SchoolLeader, PracticeBase, StudentAid,
+                                   StudentYear, StudentProfile]
 
 
 def identical_message(at) -> str:
@@ -559,6 +761,49 @@ class ImportRecord(models.Model):
         if self.identical_to_id and not (self.created or self.updated):
             return identical_message(self.identical_to.at)
         return f"{text}{self.note}"
+
+
+class WorkbookImport(models.Model):
+    """工作簿导入: one national workbook imported or refused as a whole — the grouping of the import records of
+    its sheets, with each sheet's line, every bad cell (sheet, row, column), the totals and the logic-check
+    findings of the period, kept for the result page (also when the import ran as a background job)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, verbose_name="院校")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              verbose_name="导入人")
+    at = models.DateTimeField("导入时间", auto_now_add=True, db_index=True)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    checksum = models.CharField("SHA-256", max_length=64, blank=True)
+    period = models.CharField("统计学年", max_length=20, blank=True)
+    status = models.CharField("结果", max_length=20, choices=ImportStatus.choices)
+    summary = models.CharField("结果说明", max_length=300, blank=True)
+    source_name = models.CharField("来源名称", max_length=100, blank=True)
+    sheets = models.JSONField("各工作表", default=list, blank=True)     # [{sheet, code, table, line, record, notices}]
+    errors = models.JSONField("错误", default=list, blank=True)          # [[sheet, row, column, message]]
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("未变", default=0)
+    findings = models.JSONField("逻辑校验", default=list, blank=True)    # [{title, items: [text]}]
+    records = models.ManyToManyField(ImportRecord, blank=True, related_name="workbooks",
+                                     verbose_name="各表导入记录")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工作簿导入"
+        verbose_name_plural = "工作簿导入"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} · {self.get_status_display()}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action != VIEW:
+            return None  # written by the workbook import only
+        return access.institution_q("institution", VIEW, roles={Role.DATA_STEWARD, Role.QUALITY_OFFICE})
 
 
 class RowChange(models.Model):

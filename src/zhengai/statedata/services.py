@@ -22,7 +22,7 @@ from zhengai.core.periods import ensure_academic_year, ensure_calendar_year
 
 from . import versions
 from .choices import ImportSource, ImportStatus, RowAction
-from .models import ImportRecord, ProcessRecord, RowChange, StateRecord
+from .models import ImportRecord, ProcessRecord, RowChange, StateRecord, WorkbookImport
 from .signals import import_committed
 
 BATCH = 500
@@ -36,10 +36,12 @@ def period_for_code(code: str) -> Period:
     return ensure_calendar_year(int(code))
 
 
-def _key(obj_or_row: Any, keys: tuple[str, ...], row: bool) -> tuple[int, ...]:
+def _key(obj_or_row: Any, keys: tuple[str, ...], row: bool) -> tuple[Any, ...]:
+    """A row's natural key: related rows by id, the text keys of a table's `extra_keys` as they are."""
     if row:
-        return tuple(obj_or_row[k].pk for k in keys)
-    return tuple(getattr(obj_or_row, f"{k}_id") for k in keys)
+        return tuple(getattr(obj_or_row[k], "pk", obj_or_row[k]) for k in keys)
+    return tuple(getattr(obj_or_row, f"{k}_id", None) if k not in obj_or_row.extra_keys else getattr(obj_or_row, k)
+                 for k in keys)
 
 
 def _same(obj: models.Model, name: str, value: Any) -> bool:
@@ -102,7 +104,7 @@ def import_refused(*, actor: Any, institution: Any, model: type[Any], filename: 
 @transaction.atomic
 def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows: list[dict[str, Any]],
                  filename: str, checksum: str, result: ImportResult, source: str = ImportSource.FILE,
-                 source_name: str = "") -> ImportRecord:
+                 source_name: str = "", progress: Any = None) -> ImportRecord:
     """Write a checked file's rows (period given as a code) and record the import; counts go into `result`.
 
     Rows are matched on the table's natural key (period + entity), so the same file twice changes nothing.
@@ -116,7 +118,7 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
     keys = model.key_fields()
     existing = {_key(obj, keys, False): obj
                 for obj in model.objects.filter(institution=institution, period__in=periods.values())}
-    key_names = [model._meta.get_field(k).attname for k in keys]
+    key_names = [model._meta.get_field(k).attname for k in keys]  # a text key's attname is its name
     new: list[StateRecord] = []
     changed: list[StateRecord] = []
     fields: set[str] = set()
@@ -144,9 +146,20 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
                      source_name=source_name)
     for obj in new + changed:
         obj.last_import = record
-    model.objects.bulk_create(new, batch_size=BATCH)
-    if changed:
-        model.objects.bulk_update(changed, [*sorted(fields), "last_import"], batch_size=BATCH)
+    # Batch by batch, reporting rows done of the file's rows (unchanged rows are done already).
+    done = result.unchanged
+    for start in range(0, len(new), BATCH):
+        model.objects.bulk_create(new[start:start + BATCH])
+        done += len(new[start:start + BATCH])
+        if progress is not None:
+            progress(done, len(rows), "写入数据")
+    for start in range(0, len(changed), BATCH):
+        model.objects.bulk_update(changed[start:start + BATCH], [*sorted(fields), "last_import"])
+        done += len(changed[start:start + BATCH])
+        if progress is not None:
+            progress(done, len(rows), "写入数据")
+    if progress is not None:
+        progress(len(rows), len(rows), "写入数据")
     for change in changes:
         change.record = record
     RowChange.objects.bulk_create(changes, batch_size=BATCH)
@@ -172,6 +185,28 @@ def _committed(*, actor: Any, institution: Any, model: type[Any], record: Import
     if changed:
         transaction.on_commit(lambda: import_committed.send(
             sender=model, institution=institution, periods=periods, record=record))
+
+
+def workbook_record(*, actor: Any, institution: Any, filename: str, checksum: str, result: Any,
+                    source_name: str = "") -> WorkbookImport:
+    """The grouping record of one national workbook import (workbook.import_workbook's WorkbookResult): its
+    sheets with their import records, totals, bad cells and the period's logic-check findings."""
+    done = [s for s in result.sheets if s.record is not None]
+    record = WorkbookImport.objects.create(
+        institution=institution, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        filename=filename[:255], checksum=checksum, period=result.period,
+        status=ImportStatus.OK if result.ok else ImportStatus.REFUSED, summary=result.summary[:300],
+        source_name=source_name[:100],
+        sheets=[{"sheet": s.sheet, "code": s.code, "table": s.table, "line": s.line, "supported": s.supported,
+                 "record": s.record.pk if s.record is not None else None, "notices": list(s.notices)}
+                for s in result.sheets],
+        errors=[[e.sheet, e.row, e.column, e.message] for e in result.errors[:importing.ERROR_LIMIT]],
+        error_count=len(result.errors),
+        rows=sum(s.result.total for s in result.sheets if s.supported),
+        created=sum(s.result.created for s in done), updated=sum(s.result.updated for s in done),
+        unchanged=sum(s.result.unchanged for s in done), findings=result.findings)
+    record.records.set([s.record for s in done])
+    return record
 
 
 # ---- teaching-process tables: millions of rows --------------------------------------------------------

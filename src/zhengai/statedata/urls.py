@@ -9,6 +9,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/<int:pk>/", views.history_detail, name="history_detail"),
     path("workbook/import/", views.workbook_import, name="workbook_import"),
+    path("workbook/<int:pk>/", views.workbook_detail, name="workbook_detail"),
     path("quality/", views.quality, name="quality"),
     path("versions/", views.versions_list, name="versions"),
     path("versions/<int:pk>/diff/", views.version_diff, name="version_diff"),

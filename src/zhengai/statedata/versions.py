@@ -52,10 +52,10 @@ def _state_rows(model: Any, institution: Any, period: Period) -> dict[str, dict[
     """Rows keyed by their entities' codes ("全校" for an institution-level table); relations as codes."""
     fields = [f for f in model._meta.concrete_fields if f.name not in _SKIP and f.name not in model.entities]
     names = [f"{f.name}__code" if f.is_relation else f.name for f in fields]
-    keys = [f"{e}__code" for e in model.entities]
+    keys = [f"{e}__code" for e in model.entities] + list(model.extra_keys)
     rows = {}
-    for row in model.objects.filter(institution=institution, period=period).values(*keys, *names):
-        key = "|".join(row[k] for k in keys) or "全校"
+    for row in model.objects.filter(institution=institution, period=period).values(*dict.fromkeys([*keys, *names])):
+        key = "|".join(str(row[k]) for k in keys) or "全校"
         rows[key] = {f.name: _plain(row[n]) for f, n in zip(fields, names, strict=True)}
     return rows
 

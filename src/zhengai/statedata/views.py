@@ -26,7 +26,7 @@ from zhengai.core.generic import ExportView, ObjectListView, ObjectViews, Templa
 from zhengai.core.middleware import institution_of
 from zhengai.core.models import Period
 from zhengai.core.permissions import VIEW, access_for, get_object_for_user, require_role
-from zhengai.core.spreadsheets import SpreadsheetError, read_rows
+from zhengai.core.spreadsheets import SpreadsheetError, read_rows, read_workbook
 
 from . import checks, importers, selectors, tables
 from . import models as sd
@@ -126,6 +126,10 @@ class StateImportView(LoginRequiredMixin, View):
             return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
         result = importer.run_file(data, upload.name)
         context.update({"result": result, "record": importer.record, "filename": upload.name})
+        if result.ok:
+            # The logic checks that read this table, over the periods the file wrote: shown with the result.
+            context["findings"] = checks.findings_text(institution, importer.record.periods.all(),
+                                                       reads=self.views.model)
         return render(request, self.template_name, context, status=200 if result.ok else 400)
 
 
@@ -162,8 +166,12 @@ def history(request: HttpRequest) -> HttpResponse:
     if table:
         records = records.filter(table=table)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
+    # The national workbooks imported lately, each a group of the records below (its result page lists them).
+    workbooks = (sd.WorkbookImport.objects.restrict(request.user, VIEW).filter(institution=institution)
+                 .select_related("actor")[:10])
     return render(request, "statedata/history.html", {
-        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in kinds]})
+        "page": page, "table": table, "tables": [(v.name, v.model._meta.verbose_name) for v in kinds],
+        "workbooks": workbooks if not table and page.number == 1 else []})
 
 
 @login_required
@@ -363,7 +371,9 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def workbook_import(request: HttpRequest) -> HttpResponse:
-    """导入状态数据采集表: the national workbook, with the result per sheet and the period's logic checks."""
+    """导入状态数据采集表: the national workbook. A small one is imported at once and its result shown; a large
+    one (more data rows than ZHENGAI_IMPORT_INLINE_ROWS) runs as a background job whose page shows the rows
+    done and links to the same result page when it ends."""
     from . import workbook
 
     institution = _institution(request)
@@ -373,14 +383,32 @@ def workbook_import(request: HttpRequest) -> HttpResponse:
         return render(request, "statedata/workbook_import.html", context)
     upload = request.FILES.get("file")
     if upload is None or upload.size > settings.ZHENGAI_IMPORT_MAX_BYTES:
-        context["result"] = workbook.WorkbookResult(file_error="请选择要导入的文件" if upload is None else "文件太大")
+        context["file_error"] = "请选择要导入的文件" if upload is None else "文件太大"
         return render(request, "statedata/workbook_import.html", context, status=400)
-    result = workbook.import_workbook(data=upload.read(), filename=upload.name, institution=institution,
+    data = upload.read()
+    try:
+        sheets, _ = read_workbook(data, upload.name)
+    except SpreadsheetError:
+        sheets = {}   # the import itself refuses the file and says why
+    if workbook.data_rows(sheets) > settings.ZHENGAI_IMPORT_INLINE_ROWS:
+        job = workbook.workbook_start(institution=institution, actor=request.user, data=data,
+                                      filename=upload.name, period=context["period"] or None)
+        return HttpResponseRedirect(reverse("core:job_detail", args=[job.pk]))
+    result = workbook.import_workbook(data=data, filename=upload.name, institution=institution,
                                       actor=request.user, period=context["period"] or None)
-    context["result"] = result
-    if result.ok:
-        # The findings of the logic checks belong to the import's result, not only to the quality report.
-        start = int(result.period[:4])
-        periods = Period.objects.filter(code__in=[result.period, str(start)])
-        context["findings"] = [(c, found) for p in periods for c, found in checks.run(institution, p) if found]
+    context.update(_workbook_context(result.record))
     return render(request, "statedata/workbook_import.html", context, status=200 if result.ok else 400)
+
+
+def _workbook_context(record: sd.WorkbookImport) -> dict[str, Any]:
+    return {"record": record, "ok": record.status == ImportStatus.OK,
+            "errors": [{"sheet": e[0], "row": e[1], "column": e[2], "message": e[3]} for e in record.errors]}
+
+
+@login_required
+def workbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One workbook import's result: each sheet, its import record, the bad cells, the logic-check findings."""
+    institution = _institution(request)
+    record = get_object_for_user(sd.WorkbookImport.objects.filter(institution=institution), request.user, VIEW,
+                                 pk=pk)
+    return render(request, "statedata/workbook_import.html", {"detail": True, **_workbook_context(record)})

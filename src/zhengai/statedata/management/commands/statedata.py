@@ -1,5 +1,6 @@
 """`zhengai statedata import FILE --institution CODE [--period YEAR]`: import a national state-data workbook
-(2016 layout) for an IT office, printing the result per sheet. The same service as the web import."""
+(2016 layout) for an IT office, printing the result per sheet, every bad cell, and the logic-check findings.
+The same service as the web import."""
 
 from __future__ import annotations
 
@@ -39,3 +40,8 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError(result.summary)
         self.stdout.write(result.summary)
+        # The logic checks of the year, as on the page: imported, but to be looked at.
+        for finding in result.findings:
+            self.stdout.write(f"逻辑校验未通过：{finding['title']}")
+            for item in finding["items"]:
+                self.stdout.write(f"  {item}")
