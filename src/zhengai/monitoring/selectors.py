@@ -107,7 +107,7 @@ def lineage(user: Any, measurement: Measurement) -> list[dict[str, Any]]:
         path = measure.paths.get(m.level) if measure is not None else None
         if measure is None or path is None:
             continue
-        rows = measure.model.objects.filter(filters[measure.basis])
+        rows = measure.model.objects.filter(measures.rows_q(filters[measure.basis], measure.model))
         if measure.filter:
             rows = rows.filter(measure.filter)
         if entity_id is not None:
