@@ -251,7 +251,7 @@ def recompute_point(point: QCPoint, institution: Any, period: Period, filters: d
                .values_list("entity_key", "pk"))
     raised, resolved = _sync_warnings(point, institution, period, rows, ids, raise_new=not summary)
     if not summary:
-        _sync_data_warnings(point, institution, period, rows, ids)
+        _sync_data_warnings(point, institution, period, rows, ids, partial=entity_ids is not None)
     keys = [o.entity_key for o in objs]
     if keys and not summary:
         # After the warnings are in step, so that the apps above (improvements verified by data) read their
@@ -267,18 +267,23 @@ def _data_stewards(institution: Any) -> set[int]:
 
 
 def _sync_data_warnings(point: QCPoint, institution: Any, period: Period, rows: list[dict[str, Any]],
-                        measurement_ids: dict[str, int]) -> None:
+                        measurement_ids: dict[str, int], partial: bool = False) -> None:
     """A 数据异常 measurement is the data's fault, not the entity's: it raises a data-quality warning (about
     the measurement) to the data stewards, not a QC warning; once the point's value for that entity and period
-    is plausible again (the source corrected), the open data-quality warnings about it are resolved."""
+    is plausible again (the source corrected), the open data-quality warnings about it are resolved — and so
+    are those about an older data version's measurement (the current one carries the warning on)."""
     by_key = {entity_key(point.level, r["pk"]): r for r in rows}
     wrong = {k for k, r in by_key.items() if r["status"] == Status.DATA_ERROR}
     kind = ContentType.objects.get_for_model(Measurement)
-    about = Measurement.objects.filter(qc_point=point, period=period, entity_key__in=list(by_key))
+    about = Measurement.objects.filter(qc_point=point, period=period)
+    if partial:  # only some entities were measured: the others' warnings are not this pass's to settle
+        about = about.filter(entity_key__in=list(by_key))
     settled = Warning.objects.filter(kind=WarningKind.DATA_QUALITY, subject_type=kind, state__in=OPEN_STATES,
-                                     subject_id__in=about.exclude(entity_key__in=wrong).values("pk"))
+                                     subject_id__in=about.values("pk")).exclude(
+        subject_id__in=[measurement_ids[k] for k in wrong if k in measurement_ids])
     for subject_id in set(settled.values_list("subject_id", flat=True)):
-        subject_warnings_settle(subject_type=kind, subject_id=subject_id, state=WarningState.RESOLVED, reason="源数据已更正，测量值恢复正常，自动解除",
+        subject_warnings_settle(subject_type=kind, subject_id=subject_id, state=WarningState.RESOLVED,
+                                reason="源数据已更正，测量值恢复正常，自动解除",
                                 kinds=[WarningKind.DATA_QUALITY])
     if not wrong:
         return
