@@ -147,3 +147,15 @@ def test_the_rate_rule_is_the_unit_not_the_point():
     assert judge(125, "%", **lines) == Status.DATA_ERROR
     assert judge(100, "%", **lines) == Status.PASS
     assert judge(125, "人", **lines) == Status.PASS   # a count above 100 is no error
+
+
+def test_a_month_measurement_traces_to_the_rows_of_its_month(months, year, login):
+    c = months
+    services.recompute(institution=c.institution, period=year, qc_points=["C02"])
+    client = login(c.users["quality"])
+    page = client.get(c02(c, "2025-03").get_absolute_url())
+    assert page.status_code == 200
+    rows = next(i for i in page.context["inputs"] if i["name"] == "应到人次")
+    assert rows["rows"] == 2 and "days=2025-03-01%2C2025-03-31" in rows["rows_url"]
+    listed = client.get(rows["rows_url"])
+    assert listed.status_code == 200 and len(listed.context["rows"]) == 2

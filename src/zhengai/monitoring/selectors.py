@@ -121,6 +121,8 @@ def lineage(user: Any, measurement: Measurement) -> list[dict[str, Any]]:
         query = {"periods": ",".join(map(str, periods or [m.period_id]))}
         if entity_id is not None:
             query["of"] = f"{path}:{entity_id}"
+        if m.period.kind == "month" and getattr(measure.model, "date_field", ""):
+            query["days"] = f"{m.period.start.isoformat()},{m.period.end.isoformat()}"
         try:
             item["rows_url"] = f"{reverse(f'statedata:{measure.table}_list')}?{urlencode(query)}"
         except NoReverseMatch:
