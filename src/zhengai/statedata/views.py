@@ -10,7 +10,6 @@ because every file, refused or not, goes into the import history with its checks
 from __future__ import annotations
 
 import datetime
-
 from typing import Any, ClassVar
 
 from django.conf import settings
