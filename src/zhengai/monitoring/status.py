@@ -79,8 +79,8 @@ def data_error(value: Any, unit: str | None) -> str:
     """Why a value cannot be true for a point of this unit ("" when it can)."""
     v = _d(value)
     if v is not None and is_rate(unit) and v > RATE_CEILING:
-        return (f"比率为{v.normalize():f}%，超过100%：分子大于分母（如就业数大于毕业生数），"
-                "是源数据错误，不作达标判定，请数据管理员核对源数据")
+        return (f"比率为{v.normalize():f}%，超过100%：比率的分子大于分母，源数据有误，"
+                "不作达标判定，请数据管理员核对源数据")
     return ""
 
 
