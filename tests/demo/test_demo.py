@@ -98,19 +98,22 @@ def _every_level_is_measured_and_warned(inst) -> None:
     levels = set(QCPoint.objects.filter(institution=inst).values_list("level", flat=True))
     assert levels == {"school", "unit", "major", "course", "teacher", "student", "class"}
     for level in levels:
-        periods = set(Measurement.objects.filter(institution=inst, level=level)
+        periods = set(Measurement.objects.filter(institution=inst, level=level, period__kind="academic_year")
                       .values_list("period__code", flat=True))
         assert periods == YEAR_CODES, level
         judged = Counter(Measurement.objects.filter(institution=inst, level=level)
                          .exclude(status=Status.NO_DATA).values_list("status", flat=True))
         assert judged[Status.PASS] > 2 * (judged[Status.WARNING] + judged[Status.FAIL]), (level, judged)
+    # The monthly points are measured for the month of the teaching-process sample too (their 监测周期).
+    assert Measurement.objects.filter(institution=inst, period__code="2025-09", qc_point__cycle="month").exists()
     for level in ("school", "major", "course", "teacher", "class", "student"):
         assert Warning.objects.filter(institution=inst, level=level).exists(), level
     # Real values, with trends: the school's points differ from one year to the next.
     school = Measurement.objects.filter(institution=inst, level="school", qc_point__code="S05")
     assert len(set(school.values_list("value", flat=True))) == 3
-    # School-level warnings go to the point's lead unit.
-    assert not Warning.objects.filter(institution=inst, level="school", assigned_unit__isnull=True).exists()
+    # School-level QC warnings go to the point's lead unit (a data-quality warning goes to the data stewards).
+    assert not Warning.objects.filter(institution=inst, level="school", kind="qc_point",
+                                      assigned_unit__isnull=True).exists()
     assert QCPoint.objects.get(institution=inst, code="S12").lead_unit.name == "学生工作处"
 
 

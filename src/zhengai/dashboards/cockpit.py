@@ -25,9 +25,26 @@ from zhengai.reports.models import Report
 from zhengai.standards.choices import Level
 from zhengai.standards.models import QCPoint
 
-STATUS_ORDER = [Status.PASS, Status.WARNING, Status.FAIL, Status.NO_DATA]
+STATUS_ORDER = [Status.PASS, Status.WARNING, Status.FAIL, Status.DATA_ERROR, Status.NO_DATA]
+# 达标率 is over the judged measurements: 数据异常 and 无数据 were not judged, so they are neither passes nor
+# failures (the same rule as department performance, goals.performance).
+JUDGED = [Status.PASS, Status.WARNING, Status.FAIL]
 STATUS_COLOURS = {Status.PASS: "#1b7f3b", Status.WARNING: "#d08a00", Status.FAIL: "#b00020",
-                  Status.NO_DATA: "#9aa3ad"}
+                  Status.DATA_ERROR: "#8a4b00", Status.NO_DATA: "#9aa3ad"}
+
+
+def measurements_url(**params: Any) -> str:
+    """The measurement list filtered to what a figure counts (the measurements that count only): where a
+    total, a rate or a median links, as a single value links to its measurement's page."""
+    from urllib.parse import urlencode
+
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{reverse('monitoring:measurement_list')}?{urlencode({**query, 'counting': 1})}"
+
+
+def key_of(entity: Any) -> str:
+    """The entity's comparable key ("major:12", "school"), as measurements store it."""
+    return entity_key(entity.level, None if entity.level == Level.SCHOOL else entity.obj.pk)
 
 def entity_url(level: str, pk: int | None) -> str:
     if level == Level.SCHOOL:
@@ -35,15 +52,31 @@ def entity_url(level: str, pk: int | None) -> str:
     return reverse("entity", args=[level, pk])
 
 
-def periods_with_data(user: Any, institution: Institution) -> list[Period]:
-    """The academic years that have measurements the user may see, newest first."""
-    ids = (Measurement.objects.restrict(user, VIEW).filter(institution=institution)
+# The period picker's groups, in order: the year (every point has its year measurement), then the semesters and
+# months of the points measured that finely (their 监测周期).
+PERIOD_GROUPS = [(PeriodKind.ACADEMIC_YEAR, "学年"), (PeriodKind.SEMESTER, "学期"), (PeriodKind.MONTH, "月份")]
+
+
+def periods_with_data(user: Any, institution: Institution, **filters: Any) -> list[Period]:
+    """The periods (years, semesters, months) that have measurements the user may see — of the shown level or
+    entity (`filters`) — grouped by kind (year first), newest first within each."""
+    ids = (Measurement.objects.restrict(user, VIEW).filter(institution=institution, **filters)
            .values_list("period_id", flat=True).distinct())
-    return list(Period.objects.filter(pk__in=ids).order_by("-start"))
+    order = {kind: i for i, (kind, _) in enumerate(PERIOD_GROUPS)}
+    periods = list(Period.objects.filter(pk__in=ids).order_by("-start"))
+    return sorted(periods, key=lambda p: order.get(p.kind, len(order)))
 
 
-def choose_period(user: Any, institution: Institution, code: str | None) -> tuple[Period | None, list[Period]]:
-    periods = periods_with_data(user, institution)
+def period_groups(periods: list[Period]) -> list[tuple[str, list[Period]]]:
+    return [(label, [p for p in periods if p.kind == kind]) for kind, label in PERIOD_GROUPS
+            if any(p.kind == kind for p in periods)]
+
+
+def choose_period(user: Any, institution: Institution, code: str | None, **filters: Any
+                  ) -> tuple[Period | None, list[Period]]:
+    """The period the viewer picked among those with data, else the newest year with data (the view that
+    shows every point; the year's months and semesters are one pick away)."""
+    periods = periods_with_data(user, institution, **filters)
     chosen = next((p for p in periods if p.code == code), None) if code else None
     return chosen or (periods[0] if periods else None), periods
 
@@ -80,7 +113,9 @@ def level_summary(user: Any, institution: Institution, level: str, period: Perio
     result = []
     for point in points:
         counts = {s.value: rows.get(point.pk, {}).get(s.value, 0) for s in STATUS_ORDER}
-        measured = counts["pass"] + counts["warning"] + counts["fail"]
+        if period.kind != PeriodKind.ACADEMIC_YEAR and not sum(counts.values()):
+            continue  # a month or semester shows the points measured that finely, not every yearly one as empty
+        measured = sum(counts[s.value] for s in JUDGED)
         m = school.get(point.pk)
         result.append(PointRow(point, counts, sum(counts.values()),
                                round(counts["pass"] * 100 / measured, 1) if measured else None,
@@ -101,7 +136,9 @@ def trend_figure(user: Any, institution: Institution, level: str) -> dict[str, A
     if not rows:
         return None
     x = [r["period__code"] for r in rows]
+    # Each bar links to the measurements it counts (charts.js follows a clicked point's customdata).
     data = [{"type": "bar", "name": s.label, "x": x, "y": [r[s.value] for r in rows],
+             "customdata": [measurements_url(level=level, period=c, status=s.value) for c in x],
              "marker": {"color": STATUS_COLOURS[s]}} for s in STATUS_ORDER]
     return {"data": data, "layout": {"barmode": "stack", "height": 260, "legend": {"orientation": "h"},
                                      "yaxis": {"title": {"text": "测量数"}}}}
@@ -120,7 +157,9 @@ def point_detail(user: Any, institution: Institution, point: QCPoint, period: Pe
     field_name = ENTITY_FIELDS.get(point.level)
     qs = that_count(Measurement.objects.restrict(user, VIEW).filter(institution=institution, period=period,
                                                                  qc_point=point))
-    values = [float(v) for v in qs.exclude(value=None).values_list("value", flat=True)]
+    # A 数据异常 value cannot be true: it is not part of the distribution.
+    values = [float(v) for v in qs.exclude(value=None).exclude(status=Status.DATA_ERROR)
+              .values_list("value", flat=True)]
     figure = None
     if values:
         centres, counts = _histogram(values)
@@ -227,7 +266,8 @@ def peer_medians(user: Any, entity: Entity, period: Period) -> dict[int, float]:
     unit_path = {"major": "major__unit", "course": "course__unit", "teacher": "teacher__unit",
                  "student": "student__major__unit", "klass": "klass__major__unit", "unit": "unit__parent"}[field_name]
     qs = (Measurement.objects.filter(institution=entity.unit.institution, period=period, level=entity.level,
-                                     **{f"{unit_path}_id": entity.unit.pk}).exclude(value=None))
+                                     **{f"{unit_path}_id": entity.unit.pk})
+          .exclude(value=None).exclude(status=Status.DATA_ERROR))
     values: dict[int, list[float]] = {}
     for point_id, value in that_count(qs).values_list("qc_point_id", "value"):
         values.setdefault(point_id, []).append(float(value))
@@ -245,19 +285,30 @@ def attainment(value: float | None, standard: float | None, operator: str) -> fl
     return round(max(0.0, min(ratio, 1.5)) * 100, 1)
 
 
-def radar_figure(measurements: list[Measurement], medians: dict[int, float]) -> dict[str, Any] | None:
-    rows = [m for m in measurements if m.value is not None and m.qc_point.standard is not None]
+def median_url(entity: Entity, m: Measurement) -> str:
+    """The measurements a peer median is taken over (the list shows the viewer what the gate lets them see)."""
+    if entity.unit is None:
+        return ""
+    return measurements_url(level=m.level, point=m.qc_point.code, period=m.period.code, unit=entity.unit.pk)
+
+
+def radar_figure(measurements: list[Measurement], medians: dict[int, float], entity: Entity | None = None
+                 ) -> dict[str, Any] | None:
+    rows = [m for m in measurements if m.value is not None and m.qc_point.standard is not None
+            and m.status != Status.DATA_ERROR]
     if len(rows) < 3:
         return None
     names = [m.qc_point.name for m in rows]
     own = [attainment(float(m.value), float(m.qc_point.standard), m.qc_point.operator) for m in rows]
+    links = [m.get_absolute_url() for m in rows]
     data = [{"type": "scatterpolar", "r": own + own[:1], "theta": names + names[:1], "fill": "toself",
-             "name": "本对象"}]
+             "name": "本对象", "customdata": links + links[:1]}]
     if medians:
         med = [attainment(medians.get(m.qc_point_id), float(m.qc_point.standard), m.qc_point.operator)
                for m in rows]
+        peers = [median_url(entity, m) if entity is not None else "" for m in rows]
         data.append({"type": "scatterpolar", "r": med + med[:1], "theta": names + names[:1],
-                     "name": "所在部门中位数"})
+                     "name": "所在部门中位数", "customdata": peers + peers[:1]})
     return {"data": data, "layout": {"height": 360, "polar": {"radialaxis": {"range": [0, 150],
                                                                               "ticksuffix": "%"}},
                                      "legend": {"orientation": "h"}}}
@@ -271,18 +322,21 @@ def entity_trend_figure(user: Any, entity: Entity) -> dict[str, Any] | None:
                                                          period__kind=PeriodKind.ACADEMIC_YEAR)
     if field_name:
         qs = qs.filter(**{f"{field_name}_id": entity.obj.pk})
-    rows = list(that_count(qs).exclude(value=None)
-                .values_list("qc_point__name", "period__code", "value", "qc_point__standard", "qc_point__operator")
+    rows = list(that_count(qs).exclude(value=None).exclude(status=Status.DATA_ERROR)
+                .values_list("qc_point__name", "period__code", "value", "qc_point__standard", "qc_point__operator",
+                             "pk")
                 .order_by("period__code"))
     if not rows:
         return None
-    series: dict[str, tuple[list[str], list[float | None]]] = {}
-    for name, code, value, standard, operator in rows:
-        xs, ys = series.setdefault(name, ([], []))
+    series: dict[str, tuple[list[str], list[float | None], list[str]]] = {}
+    for name, code, value, standard, operator, pk in rows:
+        xs, ys, links = series.setdefault(name, ([], [], []))
         xs.append(code)
         ys.append(attainment(float(value), float(standard) if standard is not None else None, operator))
-    data = [{"type": "scatter", "mode": "lines+markers", "name": name, "x": xs, "y": ys}
-            for name, (xs, ys) in series.items()]
+        links.append(reverse("monitoring:measurement_detail", args=[pk]))
+    # Each point of the line links to its measurement (charts.js follows a clicked point's customdata).
+    data = [{"type": "scatter", "mode": "lines+markers", "name": name, "x": xs, "y": ys, "customdata": links}
+            for name, (xs, ys, links) in series.items()]
     return {"data": data, "layout": {"height": 300, "yaxis": {"title": {"text": "达成度（%）"}},
                                      "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 100,
                                                  "y1": 100, "line": {"dash": "dot", "color": "#1b7f3b"}}]}}
@@ -324,7 +378,7 @@ def chain_links(user: Any, entity: Entity) -> dict[str, list]:
     """What the goal chain and the spiral hold about this entity, through the gate: its plans, one-page plans,
     diagnosis cycles and self-diagnosis reports (newest first, a few of each), so the portrait leads to them."""
     institution = entity.obj if entity.level == Level.SCHOOL else entity.obj.institution
-    key = entity_key(entity.level, None if entity.level == Level.SCHOOL else entity.obj.pk)
+    key = key_of(entity)
 
     def rows(model: Any, order: list[str], related: tuple[str, ...] = ()) -> list:
         return list(model.objects.restrict(user, VIEW).filter(institution=institution, entity_key=key)

@@ -60,9 +60,10 @@ def cockpit(request: HttpRequest, level: str = "school") -> HttpResponse:
         raise Http404("您还没有加入任何院校")
     # The cockpit is the staff's view of a whole level; a student reads their own portrait, not the school's.
     require_role(request.user, STAFF, institution.pk)
-    period, periods = c.choose_period(request.user, institution, request.GET.get("period"))
+    period, periods = c.choose_period(request.user, institution, request.GET.get("period"), level=level)
     context = {"level": level, "level_label": Level(level).label, "levels": Level.choices,
-               "period": period, "periods": periods, "institution": institution}
+               "period": period, "periods": periods, "period_groups": c.period_groups(periods),
+               "institution": institution}
     if period is not None:
         rows = c.level_summary(request.user, institution, level, period)
         context.update({"rows": rows, "totals": c.totals(rows), "trend": c.trend_figure(request.user, institution,
@@ -90,15 +91,17 @@ def entity(request: HttpRequest, level: str = "school", pk: int | None = None) -
     if institution is None:
         raise Http404("您还没有加入任何院校")
     ent = c.entity_for(request.user, institution, level, pk)
-    period, periods = c.choose_period(request.user, institution, request.GET.get("period"))
+    period, periods = c.choose_period(request.user, institution, request.GET.get("period"), level=level,
+                                      entity_key=c.key_of(ent))
     context = {"entity": ent, "level_label": Level(level).label, "period": period, "periods": periods,
+               "period_groups": c.period_groups(periods),
                "chain": c.chain_links(request.user, ent)}
     if period is not None:
         measurements = c.entity_measurements(request.user, ent, period)
         medians = c.peer_medians(request.user, ent, period)
         context.update({
-            "measurements": [(m, medians.get(m.qc_point_id)) for m in measurements],
-            "radar": c.radar_figure(measurements, medians),
+            "measurements": [(m, medians.get(m.qc_point_id), c.median_url(ent, m)) for m in measurements],
+            "radar": c.radar_figure(measurements, medians, ent),
             "trend": c.entity_trend_figure(request.user, ent),
             "children": c.children(request.user, ent, period),
         })

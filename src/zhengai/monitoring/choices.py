@@ -8,6 +8,9 @@ class Status(models.TextChoices):
     WARNING = "warning", "预警"
     FAIL = "fail", "不达标"
     NO_DATA = "no_data", "无数据"
+    # A rate (unit %) above 100 % cannot be true (就业数 greater than 毕业生数): the figure is the data's fault,
+    # not the entity's. Never 达标, never counted in 达标率 or performance; the data steward is told.
+    DATA_ERROR = "data_error", "数据异常"
 
 
 class Severity(models.TextChoices):
@@ -23,6 +26,7 @@ class WarningKind(models.TextChoices):
     QC_POINT = "qc_point", "质控点预警"
     TASK_COUNTDOWN = "task_countdown", "任务临期预警"
     TASK_OVERDUE = "task_overdue", "任务逾期预警"
+    DATA_QUALITY = "data_quality", "数据质量预警"
 
 
 class WarningState(models.TextChoices):

@@ -36,7 +36,7 @@ from django.db.models import (
     Q,
     Value,
 )
-from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Least, NullIf
+from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Least, NullIf, TruncMonth
 from django.db.models.sql.constants import LOUTER
 from django.utils import timezone
 
@@ -340,7 +340,11 @@ class _GroupedRows:
             for f in filters:
                 reads |= f
         extra = {"filter": reads} if reads else {}
-        out = {SOURCE_START: Max("period__start", **extra)}
+        # A teaching-process row's own period is the month of its date (a lesson of April belongs to April,
+        # which began after a measure started in March), finer than the semester it is filed under.
+        date_field = getattr(self.model, "date_field", "")
+        start = TruncMonth(date_field, output_field=DateField()) if date_field else F("period__start")
+        out = {SOURCE_START: Max(start, **extra)}
         if any(f.name == "last_import" for f in self.model._meta.get_fields()):
             out[SOURCE_AT] = Max("last_import__at", **extra)
             out[SOURCE_IMPORT] = Max("last_import_id", **extra)
@@ -492,7 +496,8 @@ def compile_for(text: str, level: str, filters: dict[str, Q]) -> Compiled:
         measure = measures.REGISTRY[n]
         key = (measure.model, measure.paths[level], measure.basis)
         if key not in groups:
-            groups[key] = _GroupedRows(f"zm{len(groups)}", measure.model, measure.paths[level], filters[measure.basis])
+            groups[key] = _GroupedRows(f"zm{len(groups)}", measure.model, measure.paths[level],
+                                       measures.rows_q(filters[measure.basis], measure.model))
         inputs[n] = measure_column(measure, groups[key])
     aliases = {n: f"in_{i}" for i, n in enumerate(names)}
     sources = {}

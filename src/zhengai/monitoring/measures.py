@@ -5,7 +5,9 @@ a filter, and, for each level it supports, the path from a row to that level's e
 the periods (`basis`):
 
 * ``year`` — rows of the measurement's academic year (the workbook's tables, stock and flow alike);
-* ``process`` — rows of the semesters (and months) inside the academic year: the teaching-process tables;
+* ``process`` — rows of the semesters (and months) inside the academic year: the teaching-process tables; a
+  semester's measurement reads the rows of that semester, a month's the rows dated in that month, so only
+  points over process measures can be measured per semester or month (their 监测周期);
 * ``calendar`` — rows of the calendar year that starts inside the academic year (2024-2025 → 2025): funding;
 * ``five_years`` — rows of the five academic years ending with the measurement's (enterprise practice, 5 年累计).
 
@@ -185,6 +187,12 @@ for _name, _model, _where, _unit in [
 ]:
     _add(_name, _model, "count", where=_where, paths=PROCESS_PATHS, basis="process", unit=_unit,
          description=f"{_model._meta.verbose_name}·{_name}（学年内各学期）")
+
+
+def rows_q(rows_filter: Any, model: type) -> Q:
+    """The rows of `model` a period filter selects. A filter is a Q, or — for a month, which teaching-process
+    rows name by their own date field (a lesson's day, a homework's due day) — a function of the table."""
+    return rows_filter(model) if callable(rows_filter) else rows_filter
 
 
 def get(name: str) -> Measure | None:

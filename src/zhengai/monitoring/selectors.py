@@ -107,7 +107,7 @@ def lineage(user: Any, measurement: Measurement) -> list[dict[str, Any]]:
         path = measure.paths.get(m.level) if measure is not None else None
         if measure is None or path is None:
             continue
-        rows = measure.model.objects.filter(filters[measure.basis])
+        rows = measure.model.objects.filter(measures.rows_q(filters[measure.basis], measure.model))
         if measure.filter:
             rows = rows.filter(measure.filter)
         if entity_id is not None:
@@ -121,6 +121,8 @@ def lineage(user: Any, measurement: Measurement) -> list[dict[str, Any]]:
         query = {"periods": ",".join(map(str, periods or [m.period_id]))}
         if entity_id is not None:
             query["of"] = f"{path}:{entity_id}"
+        if m.period.kind == "month" and getattr(measure.model, "date_field", ""):
+            query["days"] = f"{m.period.start.isoformat()},{m.period.end.isoformat()}"
         try:
             item["rows_url"] = f"{reverse(f'statedata:{measure.table}_list')}?{urlencode(query)}"
         except NoReverseMatch:

@@ -30,15 +30,15 @@ from zhengai.org.entities import (
     unit_heads,
     units_of,
 )
-from zhengai.standards.choices import Level
+from zhengai.standards.choices import Cycle, Level
 from zhengai.standards.models import OwnTarget, QCPoint
 
 from . import formula as fl
 from . import measures
-from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningState
+from .choices import OPEN_STATES, TRANSITIONS, Severity, Status, WarningKind, WarningState
 from .models import JudgmentFile, Measurement, Notification, Warning, WarningPolicy
 from .signals import measurements_recorded
-from .status import evaluate
+from .status import data_error, judge
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +61,105 @@ def academic_year(period: Period) -> Period:
     return parent
 
 
-def period_filters(institution: Any, year: Period) -> dict[str, Q]:
-    """The rows each period basis reads for a measurement of `year` (see measures.py)."""
+def period_filters(institution: Any, period: Period) -> dict[str, Any]:
+    """The rows each period basis reads for a measurement of `period` (see measures.py): an academic year, or
+    — for the teaching-process tables only — one of its semesters or months. The other bases always read
+    the period's academic year (a point over them is measured per year whatever its cycle)."""
+    year = academic_year(period)
     inside = list(Period.objects.filter(Q(pk=year.pk) | Q(parent=year) | Q(parent__parent=year))
                   .values_list("pk", flat=True))
     calendar = str(year.start.year + 1)
     five_start = datetime.date(year.start.year - 4, year.start.month, year.start.day)
     base = Q(institution_id=institution.pk)
+    process: Any = base & Q(period_id__in=inside)
+    if period.kind == PeriodKind.SEMESTER:
+        process = base & Q(period_id=period.pk)
+    elif period.kind == PeriodKind.MONTH:
+        # Process rows are filed under their semester and dated: a month reads the rows dated in it.
+        def process(model: type, _q: Q = process, _p: Period = period) -> Q:
+            return _q & Q(**{f"{model.date_field}__range": (_p.start, _p.end)})
     return {
         "year": base & Q(period_id=year.pk),
-        "process": base & Q(period_id__in=inside),
+        "process": process,
         "calendar": base & Q(period__kind=PeriodKind.CALENDAR_YEAR, period__code=calendar),
         "five_years": base & Q(period__kind=PeriodKind.ACADEMIC_YEAR, period__start__gte=five_start,
                                period__start__lte=year.start),
     }
+
+
+# 监测周期 → the kind of period a point is measured for, when its data can be cut that fine.
+CYCLE_PERIODS = {Cycle.MONTH: PeriodKind.MONTH, Cycle.SEMESTER: PeriodKind.SEMESTER}
+
+
+def cycle_kind(point: QCPoint) -> str:
+    """The kind of period `point` is measured (and warned) for: its cycle's month or semester when every
+    measure of its formula reads dated teaching-process rows; otherwise the academic year (the workbook's
+    tables hold one row a year: a month of them does not exist)."""
+    kind = CYCLE_PERIODS.get(point.cycle)
+    if kind is None:
+        return PeriodKind.ACADEMIC_YEAR
+    try:
+        names = fl.measure_names(point.formula)
+    except ValidationError:
+        return PeriodKind.ACADEMIC_YEAR
+    found = [measures.get(n) for n in names]
+    if not found or any(m is None or m.basis != "process" for m in found):
+        return PeriodKind.ACADEMIC_YEAR
+    return kind
+
+
+class _Coverage:
+    """Which semesters and months of a year hold teaching-process rows of a table (asked once per table and
+    period, an EXISTS each): a point is measured for the periods of its cycle that the data covers."""
+
+    def __init__(self, institution: Any, year: Period):
+        self.institution, self.year = institution, year
+        self.filters: dict[int, dict[str, Any]] = {}
+        self.known: dict[tuple[type, int], bool] = {}
+        self._parts: dict[str, list[Period]] = {}
+
+    def parts(self, kind: str) -> list[Period]:
+        """The semesters or months of the year, in order (core.periods defines them)."""
+        if kind not in self._parts:
+            from zhengai.core.periods import ensure_academic_year
+
+            ensure_academic_year(self.year.start.year)
+            self._parts[kind] = list(Period.objects.filter(Q(parent=self.year) | Q(parent__parent=self.year),
+                                                           kind=kind).order_by("start"))
+        return self._parts[kind]
+
+    def period_filters(self, period: Period) -> dict[str, Any]:
+        if period.pk not in self.filters:
+            self.filters[period.pk] = period_filters(self.institution, period)
+        return self.filters[period.pk]
+
+    def covers(self, period: Period, models: Iterable[type]) -> bool:
+        for model in models:
+            key = (model, period.pk)
+            if key not in self.known:
+                rows = measures.rows_q(self.period_filters(period)["process"], model)
+                self.known[key] = model.objects.filter(rows).exists()
+            if self.known[key]:
+                return True
+        return False
+
+
+def measured_periods(point: QCPoint, year: Period, scopes: list[Period], coverage: _Coverage
+                     ) -> list[tuple[Period, bool]]:
+    """(period, summary?) for which a recompute over `scopes` (periods of `year`) measures `point`: the months
+    or semesters of its cycle that overlap a scope and hold data, then the year. A sub-year point's year
+    measurement is the year's summary (for the year's cockpit and reports): its warnings belong to its months
+    or semesters, so the summary raises none."""
+    kind = cycle_kind(point)
+    out: list[tuple[Period, bool]] = []
+    if kind != PeriodKind.ACADEMIC_YEAR:
+        models = {m.model for m in (measures.get(n) for n in fl.measure_names(point.formula)) if m is not None}
+        for period in coverage.parts(kind):
+            if (any(s.start <= period.end and period.start <= s.end for s in scopes)
+                    and coverage.covers(period, models)):
+                out.append((period, False))
+    out.append((year, kind != PeriodKind.ACADEMIC_YEAR))
+    return out
 
 
 def data_version(institution: Any, year: Period) -> tuple[int, bool]:
@@ -131,8 +216,11 @@ def _entity_fields(level: str, pk: int) -> dict[str, Any]:
 
 
 @transaction.atomic
-def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dict[str, Q], version: int,
-                    entity_ids: Iterable[int] | None = None) -> dict[str, int]:
+def recompute_point(point: QCPoint, institution: Any, period: Period, filters: dict[str, Any], version: int,
+                    entity_ids: Iterable[int] | None = None, summary: bool = False) -> dict[str, int]:
+    """Measure `point` for `period` (a year, or a semester or month of its cycle) and bring its warnings in
+    step. A `summary` (a sub-year point's year) raises no warnings and judges no improvement: those are its
+    months' or semesters' (the small loop runs within the year)."""
     now = timezone.now()
     rows = compute_point(point, institution, filters, entity_ids)
     own = _own_lines(point)
@@ -144,41 +232,90 @@ def recompute_point(point: QCPoint, institution: Any, year: Period, filters: dic
         if target is not None:
             row_lines.update({k: getattr(target, k) for k in ("standard", "warning")
                               if getattr(target, k) is not None})
-        row["status"] = evaluate(row["value"], **row_lines)
+        row["status"] = judge(row["value"], point.unit, **row_lines)
+        why = data_error(row["value"], point.unit)
         objs.append(Measurement(
-            institution=institution, qc_point=point, period=year, level=point.level,
+            institution=institution, qc_point=point, period=period, level=point.level,
             entity_key=entity_key(point.level, row["pk"]), value=row["value"], status=row["status"],
             inputs=row["inputs"], formula=point.formula, computed_at=now, version=version,
             data_as_of=row["sources"][0], source_import_id=row["sources"][1],
             lines={**lines, **({"own_target": target.pk} if target is not None else {}),
+                   **({"data_error": why} if why else {}),
                    **{k: str(v) for k, v in row_lines.items() if k in ("standard", "warning") and v is not None}},
             **_entity_fields(point.level, row["pk"])))
     Measurement.objects.bulk_create(
         objs, update_conflicts=True, unique_fields=["qc_point", "period", "entity_key", "version"],
         update_fields=["value", "status", "inputs", "formula", "lines", "computed_at", "data_as_of", "source_import"],
         batch_size=500)
-    ids = dict(Measurement.objects.filter(qc_point=point, period=year, version=version,
+    ids = dict(Measurement.objects.filter(qc_point=point, period=period, version=version,
                                           entity_key__in=[o.entity_key for o in objs])
                .values_list("entity_key", "pk"))
-    raised, resolved = _sync_warnings(point, institution, year, rows, ids)
-    resolved += inapplicable_settle(point, institution, year, version)
+    raised, resolved = _sync_warnings(point, institution, period, rows, ids, raise_new=not summary)
+    resolved += inapplicable_settle(point, institution, period, version)
+    if not summary:
+        _sync_data_warnings(point, institution, period, rows, ids, partial=entity_ids is not None)
     keys = [o.entity_key for o in objs]
-    if keys:
+    if keys and not summary:
         # After the warnings are in step, so that the apps above (improvements verified by data) read their
         # current state; on commit, so that their failure can never roll the measurements back.
         transaction.on_commit(lambda: measurements_recorded.send(
-            sender=Measurement, institution=institution, period=year, qc_point=point, entity_keys=keys))
+            sender=Measurement, institution=institution, period=period, qc_point=point, entity_keys=keys))
     return {"entities": len(rows), "raised": raised, "resolved": resolved}
 
 
+def _data_stewards(institution: Any) -> set[int]:
+    return set(Membership.objects.filter(institution=institution, active=True, role=Role.DATA_STEWARD)
+               .values_list("user_id", flat=True))
+
+
+def _sync_data_warnings(point: QCPoint, institution: Any, period: Period, rows: list[dict[str, Any]],
+                        measurement_ids: dict[str, int], partial: bool = False) -> None:
+    """A 数据异常 measurement is the data's fault, not the entity's: it raises a data-quality warning (about
+    the measurement) to the data stewards, not a QC warning; once the point's value for that entity and period
+    is plausible again (the source corrected), the open data-quality warnings about it are resolved — and so
+    are those about an older data version's measurement (the current one carries the warning on)."""
+    by_key = {entity_key(point.level, r["pk"]): r for r in rows}
+    wrong = {k for k, r in by_key.items() if r["status"] == Status.DATA_ERROR}
+    kind = ContentType.objects.get_for_model(Measurement)
+    about = Measurement.objects.filter(qc_point=point, period=period)
+    if partial:  # only some entities were measured: the others' warnings are not this pass's to settle
+        about = about.filter(entity_key__in=list(by_key))
+    settled = Warning.objects.filter(kind=WarningKind.DATA_QUALITY, subject_type=kind, state__in=OPEN_STATES,
+                                     subject_id__in=about.values("pk")).exclude(
+        subject_id__in=[measurement_ids[k] for k in wrong if k in measurement_ids])
+    for subject_id in set(settled.values_list("subject_id", flat=True)):
+        subject_warnings_settle(subject_type=kind, subject_id=subject_id, state=WarningState.RESOLVED,
+                                reason="源数据已更正，测量值恢复正常，自动解除",
+                                kinds=[WarningKind.DATA_QUALITY])
+    if not wrong:
+        return
+    stewards = _data_stewards(institution)
+    names = dict(entity_model(point.level).objects.filter(pk__in=[by_key[k]["pk"] for k in wrong])
+                 .values_list("pk", "name")) if point.level != Level.SCHOOL else {}
+    for key in sorted(wrong):
+        row = by_key[key]
+        measurement = Measurement.objects.get(pk=measurement_ids[key])
+        who = names.get(row["pk"], institution.name) if point.level != Level.SCHOOL else institution.name
+        subject_warning_raise(
+            institution=institution, kind=WarningKind.DATA_QUALITY, subject=measurement,
+            title=f"数据异常：{point.name} · {who}（{period}）{data_error(row['value'], point.unit)}",
+            severity=Severity.SERIOUS, period=period, level=point.level, entity_key=key,
+            entity=_entity_fields(point.level, row["pk"]), url=measurement.get_absolute_url(),
+            owners=stewards)
+
+
 def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[dict[str, Any]],
-                   measurement_ids: dict[str, int]) -> tuple[int, int]:
+                   measurement_ids: dict[str, int], raise_new: bool = True) -> tuple[int, int]:
     """Raise a warning for each entity at 预警 or 不达标 that has no open one, update the open ones, resolve
-    the open ones whose entity now passes. A constant number of queries, whatever the number of entities."""
+    the open ones whose entity now passes — all of `year`, the period measured (a March warning is March's:
+    only March's measurement re-grades or resolves it). Without `raise_new` (a year's summary of a monthly
+    point) only the open ones are kept in step. A 数据异常 leaves the warning as it is: nothing was judged.
+    A constant number of queries, whatever the number of entities."""
     by_key = {entity_key(point.level, r["pk"]): r for r in rows}
     open_warnings = {w.entity_key: w for w in Warning.objects.filter(
         qc_point=point, period=year, state__in=OPEN_STATES, entity_key__in=list(by_key))}
-    failing = {k: r for k, r in by_key.items() if r["status"] in (Status.WARNING, Status.FAIL)}
+    failing = {k: r for k, r in by_key.items() if r["status"] in (Status.WARNING, Status.FAIL)
+               and (raise_new or k in open_warnings)}
     passing = [k for k, r in by_key.items() if r["status"] == Status.PASS and k in open_warnings]
     new, changed = [], []
     updates: list[tuple[Warning, dict[str, Any], dict[str, Any]]] = []
@@ -250,7 +387,7 @@ def _sync_warnings(point: QCPoint, institution: Any, year: Period, rows: list[di
     return len(new), len(passing)
 
 
-def inapplicable_settle(point: QCPoint, institution: Any, year: Period, version: int) -> int:
+def inapplicable_settle(point: QCPoint, institution: Any, period: Period, version: int) -> int:
     """The entities a point does not apply to (an A-type course on 实践课时比例): their open warnings are
     resolved and their measurements of this (open) data version removed, both audited as the system — a point
     that does not apply has no value and no alarm. A constant number of queries; returns the warnings resolved."""
@@ -260,14 +397,14 @@ def inapplicable_settle(point: QCPoint, institution: Any, year: Period, version:
         return 0
     outside = {f"{field}_id__in": entity_model(point.level).objects.filter(institution=institution)
                .exclude(applies).values("pk")}
-    warnings = list(Warning.objects.filter(qc_point=point, period=year, state__in=OPEN_STATES, **outside))
+    warnings = list(Warning.objects.filter(qc_point=point, period=period, state__in=OPEN_STATES, **outside))
     if warnings:
         Warning.objects.filter(pk__in=[w.pk for w in warnings]).update(
             state=WarningState.RESOLVED, note="质控点不适用于该对象，自动解除", updated_at=timezone.now())
         audit.record_bulk(actor=None, action=AuditAction.UPDATE, describe=lambda w: f"{point.name} · {w.entity_key}",
                           items=[(w, {"state": w.state}, {"state": WarningState.RESOLVED}) for w in warnings],
                           note="重算：质控点不适用于该对象，预警自动解除")
-    stale = list(Measurement.objects.filter(qc_point=point, period=year, version=version, **outside))
+    stale = list(Measurement.objects.filter(qc_point=point, period=period, version=version, **outside))
     if stale:
         Measurement.objects.filter(pk__in=[m.pk for m in stale]).delete()
         audit.record_bulk(actor=None, action=AuditAction.DELETE, describe=lambda m: f"{point.name} · {m.entity_key}",
@@ -287,21 +424,28 @@ def points_for(institution: Any, qc_points: Iterable[Any] | None = None) -> list
 
 def recompute(*, institution: Any, period: Period, qc_points: Iterable[Any] | None = None,
               entities: dict[str, Iterable[int]] | None = None, actor: Any = None,
-              progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[int, int, str], None] | None = None,
+              within: Iterable[Period] | None = None) -> dict[str, Any]:
     """Compute and store the measurements of `period`'s academic year for the given QC points (codes or
     objects; default all active) and entities (level → ids; default all), then raise or resolve warnings.
 
-    A point whose formula cannot be computed is reported, not fatal: the others still run.
+    Each point is measured for the periods of its 监测周期 (`measured_periods`): a monthly point for every
+    month of the year that its data covers, a semester point per semester, and each point for the year.
+    `period` (or `within`, periods of one year: the months an import touched) limits the months and
+    semesters measured to those overlapping it — a correction to March recomputes March, its semester and
+    the year, never February. A point whose formula cannot be computed is reported, not fatal: the others
+    still run.
     """
     year = academic_year(period)
+    scopes = list(within) if within else [period]
     version, frozen = data_version(institution, year)
     if frozen:
         return {"period": year.code, "version": version, "frozen": True, "points": 0, "entities": 0,
-                "raised": 0, "resolved": 0, "errors": []}
-    filters = period_filters(institution, year)
+                "raised": 0, "resolved": 0, "errors": [], "periods": []}
+    coverage = _Coverage(institution, year)
     points = points_for(institution, qc_points)
-    total = {"period": year.code, "version": version, "frozen": False, "points": 0, "entities": 0, "raised": 0,
-             "resolved": 0, "errors": []}
+    total: dict[str, Any] = {"period": year.code, "version": version, "frozen": False, "points": 0,
+                             "entities": 0, "raised": 0, "resolved": 0, "errors": [], "periods": []}
     for i, point in enumerate(points):
         if progress:
             progress(i, len(points), f"{point.code} {point.name}")
@@ -309,13 +453,17 @@ def recompute(*, institution: Any, period: Period, qc_points: Iterable[Any] | No
         if entities is not None and ids is None:
             continue
         try:
-            result = recompute_point(point, institution, year, filters, version, ids)
+            for target, summary in measured_periods(point, year, scopes, coverage):
+                result = recompute_point(point, institution, target, coverage.period_filters(target), version,
+                                         ids, summary=summary)
+                for key in ("entities", "raised", "resolved"):
+                    total[key] += result[key]
+                if target.code not in total["periods"]:
+                    total["periods"].append(target.code)
         except ValidationError as exc:
             total["errors"].append(f"{point.code} {point.name}：{'；'.join(exc.messages)}")
             continue
         total["points"] += 1
-        for key in ("entities", "raised", "resolved"):
-            total[key] += result[key]
     if progress:
         progress(len(points), len(points), "完成")
     return total
@@ -507,30 +655,40 @@ def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> i
 JOB_KIND = "recompute"
 
 
-def recompute_start(*, actor: Any, institution: Any, period: Period, qc_points: list[str] | None = None):
+def recompute_start(*, actor: Any, institution: Any, period: Period, qc_points: list[str] | None = None,
+                    within: list[Period] | None = None):
     from zhengai.core.jobs import job_start
 
-    label = f"重新计算质控点：{period}" + (f"（{len(qc_points)}个质控点）" if qc_points else "")
+    where = "、".join(str(p) for p in within) if within else str(period)
+    label = f"重新计算质控点：{where}" + (f"（{len(qc_points)}个质控点）" if qc_points else "")
     return job_start(actor=actor, institution=institution, kind=JOB_KIND, label=label,
-                     params={"period": period.code, "points": qc_points})
+                     params={"period": period.code, "points": qc_points,
+                             "within": [p.code for p in within] if within else None})
 
 
 def run_recompute_job(job: Any, progress: Any) -> dict[str, Any]:
     period = Period.objects.get(code=job.params["period"])
+    within = job.params.get("within")
     return recompute(institution=job.institution, period=period, qc_points=job.params.get("points"),
-                     actor=job.created_by, progress=progress)
+                     actor=job.created_by, progress=progress,
+                     within=list(Period.objects.filter(code__in=within)) if within else None)
 
 
-def on_import_committed(sender: type, institution: Any, periods: list[Period], **kwargs: Any) -> None:
-    """After a state-data import: recompute, as a job, only the points that read the imported table."""
+def on_import_committed(sender: type, institution: Any, periods: list[Period], months: list[Period] | None = None,
+                        **kwargs: Any) -> None:
+    """After a state-data import: recompute, as a job, only the points that read the imported table — and,
+    for dated teaching-process rows (`months`: the months of the rows written), only those months of the
+    monthly points, their semesters and the year."""
     points = affected_points(institution, sender)
     if not points:
         return
     codes = [p.code for p in points]
     years = {academic_year(p).pk: academic_year(p) for p in periods}
+    actor = kwargs.get("record").actor if kwargs.get("record") is not None else None
     for year in years.values():
-        recompute_start(actor=kwargs.get("record").actor if kwargs.get("record") is not None else None,
-                        institution=institution, period=year, qc_points=codes)
+        touched = [m for m in months or [] if academic_year(m).pk == year.pk] if months is not None else None
+        recompute_start(actor=actor, institution=institution, period=year, qc_points=codes,
+                        within=touched or None)
 
 
 # ---- the warning policy, subject (task) warnings and escalation (督办) ----------------------------------

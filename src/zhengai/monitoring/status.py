@@ -9,6 +9,7 @@
   otherwise 不达标. A missing warning bound means no band on that side.
 * 属于 : value among the allowed values → 达标; otherwise 不达标.
 * Without a warning line there is no 预警 band: what does not pass fails.
+* A rate (unit %) above 100 % is 数据异常 (`judge`), whatever the lines say.
 """
 
 from __future__ import annotations
@@ -61,3 +62,30 @@ def evaluate(value: Any, operator: str, standard: Any, warning: Any = None, stan
         high_ok = wu is not None and su < v <= wu
         return Status.WARNING if low_ok or high_ok else Status.FAIL
     raise ValueError(f"unknown operator {operator}")
+
+
+# Where a QC point says it is a rate: its unit. A share of a whole cannot exceed the whole, so a rate above
+# 100 % is a data error (a numerator larger than its denominator: 就业数 98 of 毕业生数 78), one rule for
+# every point rather than a check per formula.
+RATE_UNITS = frozenset({"%", "％"})
+RATE_CEILING = Decimal(100)
+
+
+def is_rate(unit: str | None) -> bool:
+    return (unit or "").strip() in RATE_UNITS
+
+
+def data_error(value: Any, unit: str | None) -> str:
+    """Why a value cannot be true for a point of this unit ("" when it can)."""
+    v = _d(value)
+    if v is not None and is_rate(unit) and v > RATE_CEILING:
+        return (f"比率为{v.normalize():f}%，超过100%：比率的分子大于分母，源数据有误，"
+                "不作达标判定，请数据管理员核对源数据")
+    return ""
+
+
+def judge(value: Any, unit: str | None, **lines: Any) -> str:
+    """The status of a point's value: 数据异常 when it cannot be true for its unit, else `evaluate`."""
+    if data_error(value, unit):
+        return Status.DATA_ERROR
+    return evaluate(value, **lines)

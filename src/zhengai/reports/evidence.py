@@ -158,8 +158,10 @@ class Gatherer:
         count)."""
         if not qc_ids:
             return {}
-        base = that_count(Measurement.objects.filter(institution=self.institution, qc_point_id__in=qc_ids).filter(
-            _year_q(self.period)))
+        # The year's measurements only: a monthly point also has one per month (its 监测周期), which would count
+        # each entity once a month; the year's is its summary, and what the linked list shows.
+        base = that_count(Measurement.objects.filter(institution=self.institution, qc_point_id__in=qc_ids,
+                                                     period=self.period))
         out: dict[int, dict[str, int]] = defaultdict(dict)
         for row in base.order_by().values("qc_point_id", "status").annotate(n=Count("pk")):
             out[row["qc_point_id"]][row["status"]] = row["n"]

@@ -850,7 +850,10 @@ def _process_owner_q(access: Access) -> Q:
 
 
 class ProcessRecord(models.Model):
-    """A teaching-process row: one student in one course, in a semester."""
+    """A teaching-process row: one student in one course, in a semester, on a day (`date_field`): the day
+    places the row in its month, so that monthly QC points are measured per month."""
+
+    date_field: ClassVar[str] = ""
 
     id = models.BigAutoField(primary_key=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+", verbose_name="院校")
@@ -877,6 +880,7 @@ class Attendance(ProcessRecord):
     """考勤（到课）记录: one student at one lesson (date and 节次)."""
 
     import_key: ClassVar[tuple[str, ...]] = ("student", "course", "lesson_date", "lesson_no")
+    date_field: ClassVar[str] = "lesson_date"
 
     lesson_date = models.DateField("上课日期")
     lesson_no = models.PositiveSmallIntegerField("节次")
@@ -899,6 +903,7 @@ class LessonCheck(ProcessRecord):
     """课堂检测（随堂达标）结果: one student's check after one lesson, summed monthly into 学习达标率."""
 
     import_key: ClassVar[tuple[str, ...]] = ("student", "course", "lesson_date", "lesson_no")
+    date_field: ClassVar[str] = "lesson_date"
 
     lesson_date = models.DateField("上课日期")
     lesson_no = models.PositiveSmallIntegerField("节次")
@@ -922,6 +927,7 @@ class Homework(ProcessRecord):
     """作业完成记录: one student's one assignment (by its code within the course)."""
 
     import_key: ClassVar[tuple[str, ...]] = ("student", "course", "assignment")
+    date_field: ClassVar[str] = "due_date"
 
     assignment = models.CharField("作业编号", max_length=30)
     due_date = models.DateField("截止日期")

@@ -169,7 +169,7 @@ def table_import(*, actor: Any, institution: Any, model: type[StateRecord], rows
 
 
 def _committed(*, actor: Any, institution: Any, model: type[Any], record: ImportRecord, periods: list[Period],
-               changed: bool) -> None:
+               changed: bool, months: list[Period] | None = None) -> None:
     """What every accepted import ends with: a new version where it corrects a frozen period, one audit entry,
     and the signal for the apps above once the transaction commits."""
     if changed:
@@ -184,7 +184,7 @@ def _committed(*, actor: Any, institution: Any, model: type[Any], record: Import
     }, note=record.note)
     if changed:
         transaction.on_commit(lambda: import_committed.send(
-            sender=model, institution=institution, periods=periods, record=record))
+            sender=model, institution=institution, periods=periods, record=record, months=months))
 
 
 def workbook_record(*, actor: Any, institution: Any, filename: str, checksum: str, result: Any,
@@ -247,6 +247,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     key_attnames = [model._meta.get_field(k).attname for k in keys]
     created = updated = 0
     changes: list[RowChange] = []   # their record is set once it exists
+    days: set[tuple[int, int]] = set()   # (year, month) of the rows written: what the recompute redoes
     for start in range(0, len(rows), PROCESS_BATCH):
         batch = rows[start:start + PROCESS_BATCH]
         for row in batch:
@@ -263,6 +264,10 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
                 changes.append(_created(row_key, ((v, row.get(v)) for v in values)))
             elif current != tuple(row.get(v) for v in values):
                 updated += 1
+                if model.date_field in values:  # a row moved to another month leaves the old one to redo
+                    old_day = current[values.index(model.date_field)]
+                    if hasattr(old_day, "month"):
+                        days.add((old_day.year, old_day.month))
                 delta = [(v, old) for v, old in zip(values, current, strict=True) if old != row.get(v)]
                 changes.append(RowChange(row_key=row_key, action=RowAction.UPDATED,
                                          before={v: _plain(old) for v, old in delta},
@@ -270,6 +275,9 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
             else:
                 continue
             writes.append(model(institution_id=institution.pk, **{n: row.get(n) for n in names}))
+            day = row.get(model.date_field)
+            if hasattr(day, "month"):
+                days.add((day.year, day.month))
         if writes:
             model.objects.bulk_create(writes, update_conflicts=True, unique_fields=list(keys),
                                       update_fields=[model._meta.get_field(v).name for v in values])
@@ -286,6 +294,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     for change in changes:
         change.record = record
     RowChange.objects.bulk_create(changes, batch_size=PROCESS_BATCH)
+    months = list(Period.objects.filter(kind=PeriodKind.MONTH, code__in=[f"{y}-{m:02d}" for y, m in days]))
     _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
-               changed=bool(created or updated))
+               changed=bool(created or updated), months=months)
     return record

@@ -9,6 +9,7 @@ because every file, refused or not, goes into the import history with its checks
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -280,6 +281,15 @@ def process_list(request: HttpRequest, views: type[ProcessViews]) -> HttpRespons
         if request.GET.get(key):
             qs = qs.filter(q) if q is not None else qs.none()
             filters[key] = request.GET[key]
+    if request.GET.get("days"):
+        # A monthly measurement's rows: those dated in its month (the table's own date field).
+        try:
+            first, last = (datetime.date.fromisoformat(d) for d in request.GET["days"].split(",", 1))
+        except ValueError:
+            qs = qs.none()
+        else:
+            qs = qs.filter(**{f"{views.model.date_field}__range": (first, last)})
+        filters["days"] = request.GET["days"]
     try:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:

@@ -9,6 +9,12 @@
         figure.layout || {});
       Plotly.newPlot(el, figure.data, layout, {displaylogo: false, responsive: true,
         modeBarButtonsToRemove: ["lasso2d", "select2d"]});
+      // A point that carries a link (customdata: its measurement, or the measurements a total counts) opens it.
+      el.on("plotly_click", function (ev) {
+        var point = ev.points && ev.points[0];
+        var url = point && point.customdata;
+        if (typeof url === "string" && url.charAt(0) === "/") window.location.href = url;
+      });
       el.dataset.drawn = "1";
     });
   }
