@@ -159,17 +159,28 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(period__code=g["period"])
     if g.get("q", "").strip():
         qs = selectors.search_cycles(qs, g["q"].strip())
+    if g.get("mine"):
+        qs = qs.filter(selectors.mine_q(request.user))
+    periods = (Period.objects.filter(pk__in=scoped.order_by().values("period"))
+               .exclude(kind=PeriodKind.CALENDAR_YEAR).order_by("-start", "-end"))
+    today = timezone.localdate()
+    if g.get("due"):
+        all_periods = Period.objects.filter(pk__in=scoped.filter(state=CycleState.OPEN).order_by().values("period"))
+        qs = qs.filter(selectors.due_now_q(institution, all_periods, today))
     counts = selectors.cycle_counts(qs)
     page = Paginator(qs.order_by("-period__start", "level", "entity_key", "kind", "pk"), PAGE_SIZE).get_page(
         g.get("page"))
+    stages = list(selectors.stages_of(institution).values_list("pk", flat=True))
+    for cycle in page.object_list:
+        cycle.step_due = selectors.current_step_due(cycle, stages)
+        cycle.step_overdue = cycle.step_due is not None and cycle.step_due < today
     query = g.copy()
     query.pop("page", None)
-    periods = (Period.objects.filter(pk__in=scoped.order_by().values("period"))
-               .exclude(kind=PeriodKind.CALENDAR_YEAR).order_by("-start", "-end"))
     return render(request, "diagnosis/cycle_list.html", {
         "page": page, "counts": counts, "levels": Level.choices, "kinds": DiagnosisKind.choices,
         "states": CycleState.choices, "periods": periods, "params": g, "query": query.urlencode(),
-        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q")),
+        "total": page.paginator.count, "due_days": selectors.DUE_SOON_DAYS,
+        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q", "mine", "due")),
         "may_configure": _is_quality_office(request, institution)})
 
 
