@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .choices import AuditAction
 from .models import AuditEntry
@@ -22,6 +23,8 @@ def plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""  # a stored file by its stored name, never its content
     return value
 
 
