@@ -45,7 +45,8 @@ def plan_with_tasks(c, level, entity, owner):
 
 def no_sideways_scroll(page) -> None:
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > 391).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        .filter(e => e.getBoundingClientRect().right > 391).slice(0, 8)
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
 
 
