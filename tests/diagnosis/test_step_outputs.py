@@ -106,3 +106,17 @@ def test_the_page_asks_for_the_steps_output_and_keeps_the_refusal(college, login
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     # Whoever may not see the cycle may not fetch its evidence.
     assert login(c.users["teacher"]).get(evidence).status_code == 404
+
+
+def test_an_improvement_recorded_in_the_cycle_is_the_steps_link(college):
+    c = college
+    inst, soft = c.institution, c.majors["soft"]
+    cycle = major_cycle(c)
+    Stage.objects.filter(institution=inst).exclude(name="改进").update(output=StepOutput.CONFIRM)
+    qc = point(inst, "M11")
+    measure(inst, qc, soft, "warning")
+    for _ in range(4):
+        cycle = services.cycle_advance(actor=None, cycle=cycle)
+    action = improve(inst, qc, soft, cycle=cycle)
+    cycle = services.cycle_advance(actor=None, cycle=cycle)
+    assert CycleStep.objects.get(cycle=cycle, stage__name="改进").improvement == action

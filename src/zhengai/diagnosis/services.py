@@ -430,6 +430,8 @@ def _step_output(*, actor: Any, cycle: Cycle, stage: Stage, evidence_file: Any, 
     if output == StepOutput.IMPROVEMENT:
         # With nothing flagged there may be nothing to improve: the step's record is then its evidence.
         nothing_flagged = not selectors.flagged_points(cycle)
+        # Improvements recorded in this cycle (from its warnings or findings) are what this step produced.
+        improvement = improvement or Improvement.objects.filter(cycle=cycle).order_by("-pk").first()
         if improvement is None and not (nothing_flagged and (data.get("evidence_file") or url)):
             _fail(f"完成“{stage.name}”步骤需要{OUTPUT_NEEDED[output]}"
                   + ("；本周期没有预警或不达标的质控点，也可以提交证据" if nothing_flagged else ""))
