@@ -32,8 +32,9 @@ def test_a_bare_click_is_refused_with_what_is_needed(college):
     with pytest.raises(ValidationError) as exc:
         services.cycle_advance(actor=leader, cycle=cycle, note="点一下")
     assert "完成“目标”步骤需要提交证据" in str(exc.value) and "上传一个文件，或填写一个链接" in str(exc.value)
-    with pytest.raises(ValidationError):
-        services.cycle_advance(actor=leader, cycle=cycle, evidence_url="javascript:alert(1)")
+    for bad in ("javascript:alert(1)", "//evil.example.com/x", "ftp://x"):
+        with pytest.raises(ValidationError):
+            services.cycle_advance(actor=leader, cycle=cycle, evidence_url=bad)
     cycle = services.cycle_advance(actor=leader, cycle=cycle, evidence_url="https://docs.example.edu.cn/goals")
     step = CycleStep.objects.get(cycle=cycle, stage__name="目标")
     assert step.evidence_url == "https://docs.example.edu.cn/goals"
@@ -46,7 +47,7 @@ def test_a_bare_click_is_refused_with_what_is_needed(college):
     step = CycleStep.objects.get(cycle=cycle, stage__name="标准")
     assert step.evidence_name == "专业标准.pdf" and step.evidence_file.name.endswith(".pdf")
     assert "专业标准" not in step.evidence_file.name  # stored under a generated name
-    cycle = services.cycle_advance(actor=leader, cycle=cycle, evidence_url="https://docs.example.edu.cn/run")
+    cycle = services.cycle_advance(actor=leader, cycle=cycle, evidence_url="/goals/onepage/")  # a platform page
     # 诊断: the measurement gate first, as before; then a finding.
     with pytest.raises(ValidationError) as exc:
         services.cycle_advance(actor=leader, cycle=cycle, evidence_url="https://x.edu.cn")

@@ -45,8 +45,9 @@ class AdvanceForm(Form):
                            help_text="本步骤做了什么、依据哪些材料")
     evidence_file = forms.FileField(label="证据文件", required=False,
                                     help_text="本步骤形成的文件：目标、标准、计划文本，工作记录，培训记录等")
-    evidence_url = forms.URLField(label="或证据链接", required=False, max_length=500, assume_scheme="https",
-                                  help_text="文件或系统页面的地址，以 http:// 或 https:// 开头")
+    evidence_url = forms.CharField(label="或证据链接", required=False, max_length=500,
+                                   help_text="文件或系统页面的地址：以 http:// 或 https:// 开头，"
+                                             "或本平台页面（以 / 开头）")
     finding_text = forms.CharField(label="诊断发现", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                    help_text="对照目标和标准发现的问题")
     improvement = forms.ModelChoiceField(label="改进措施", queryset=None, required=False, empty_label="请选择改进措施")

@@ -159,7 +159,7 @@ class CycleStep(InstitutionOwned):
     # What the step produced (its stage's `output`): a file or a link, a finding, or an improvement.
     evidence_file = models.FileField("证据文件", upload_to="cycle_evidence/%Y/%m/", blank=True)
     evidence_name = models.CharField("证据文件名", max_length=200, blank=True)
-    evidence_url = models.URLField("证据链接", max_length=500, blank=True)
+    evidence_url = models.CharField("证据链接", max_length=500, blank=True)  # a web address or a platform page
     finding = models.ForeignKey("Finding", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                 verbose_name="诊断发现")
     improvement = models.ForeignKey("Improvement", null=True, blank=True, on_delete=models.SET_NULL,

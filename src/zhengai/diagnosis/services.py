@@ -408,8 +408,10 @@ def _step_output(*, actor: Any, cycle: Cycle, stage: Stage, evidence_file: Any, 
         data.update(evidence_file=evidence_file, evidence_name=original)
     url = (evidence_url or "").strip()
     if url:
-        if not url.lower().startswith(("http://", "https://")):
-            _fail("证据链接必须以 http:// 或 https:// 开头")
+        # A web address, or a page of this platform ("/goals/onepage/12/"); never a script or another scheme.
+        own_page = url.startswith("/") and not url.startswith("//")
+        if not (url.lower().startswith(("http://", "https://")) or own_page) or any(ch.isspace() for ch in url):
+            _fail("证据链接必须以 http:// 或 https:// 开头，或是本平台页面的地址（以 / 开头）")
         data["evidence_url"] = url
     if finding is not None and finding.cycle_id != cycle.pk:
         _fail("所选诊断发现不属于本周期")
