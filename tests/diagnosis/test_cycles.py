@@ -12,13 +12,13 @@ from zhengai.diagnosis.choices import CycleState, DiagnosisKind, StageScheme
 from zhengai.diagnosis.models import CycleStep, ScheduleTemplate, Stage
 from zhengai.goals.models import Goal, Plan
 
-from . import improve, major_cycle, measure, point
+from . import advance, improve, major_cycle, measure, point
 
 
 def advance_to(cycle, name, actor=None):
     """Pass stages until `name` is the current one."""
     while cycle.stage.name != name:
-        cycle = services.cycle_advance(actor=actor, cycle=cycle, note="完成")
+        cycle = advance(actor=actor, cycle=cycle, note="完成")
     return cycle
 
 
@@ -26,15 +26,15 @@ def test_diagnosis_stage_needs_the_years_measurements(college):
     c = college
     cycle = advance_to(major_cycle(c), "诊断")
     with pytest.raises(ValidationError) as exc:
-        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+        advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
     assert "缺少测量结果" in str(exc.value) and "软件技术" in str(exc.value)
     assert cycle.stage.name == "诊断"
     # A measurement of another major does not count; one of this major in the year does.
     measure(c.institution, point(c.institution, "M01"), c.majors["mech"], "pass")
     with pytest.raises(ValidationError):
-        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+        advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
     measure(c.institution, point(c.institution, "M02"), c.majors["soft"], "pass")
-    cycle = services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
+    cycle = advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
     assert cycle.stage.name == "改进"
     step = CycleStep.objects.get(cycle=cycle, stage__name="诊断")
     assert step.done_by == c.users["major_leader"] and step.note == "对照标准诊断"
@@ -48,13 +48,13 @@ def test_no_data_does_not_pass_the_diagnosis_gate(college):
     blank = measure(c.institution, point(c.institution, "M03"), c.majors["soft"], "no_data")
     measure(c.institution, point(c.institution, "M04"), c.majors["soft"], "no_data")
     with pytest.raises(ValidationError) as exc:
-        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+        advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
     assert "无数据" in str(exc.value) and "M03 质控点M03" in str(exc.value) and "M04" in str(exc.value)
     cycle.refresh_from_db()
     assert cycle.stage.name == "诊断"
     blank.pk, blank.version, blank.status, blank.value = None, 2, "warning", 40
     blank.save()
-    cycle = services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
+    cycle = advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
     assert cycle.stage.name == "改进"
 
 
@@ -72,19 +72,19 @@ def test_close_needs_all_stages_and_an_improvement_for_every_flagged_point(colle
     cycle = advance_to(cycle, "改进")
     # The 改进 stage's gate names both flagged points and not the passing one.
     with pytest.raises(ValidationError) as exc:
-        services.cycle_advance(actor=None, cycle=cycle)
+        advance(actor=None, cycle=cycle)
     text = str(exc.value)
     assert "M11" in text and "M12" in text and "M13" not in text
     improve(inst, warned, soft)
     with pytest.raises(ValidationError) as exc:
-        services.cycle_advance(actor=None, cycle=cycle)
+        advance(actor=None, cycle=cycle)
     assert "M12" in str(exc.value) and "M11" not in str(exc.value)
     # An improvement of another major naming the point does not count.
     improve(inst, failed, c.majors["mech"])
     with pytest.raises(ValidationError):
-        services.cycle_advance(actor=None, cycle=cycle)
+        advance(actor=None, cycle=cycle)
     improve(inst, failed, soft, state="in_progress")
-    cycle = services.cycle_advance(actor=None, cycle=cycle)
+    cycle = advance(actor=None, cycle=cycle)
     assert cycle.stage is None
     with pytest.raises(ValidationError) as exc:
         services.cycle_close(actor=None, cycle=cycle, summary="  ")
@@ -92,7 +92,7 @@ def test_close_needs_all_stages_and_an_improvement_for_every_flagged_point(colle
     cycle = services.cycle_close(actor=None, cycle=cycle, summary="证书获取率偏低，已制定改进措施")
     assert cycle.state == CycleState.CLOSED and cycle.closed_at is not None
     with pytest.raises(ValidationError):
-        services.cycle_advance(actor=None, cycle=cycle)
+        advance(actor=None, cycle=cycle)
 
 
 def test_close_is_refused_when_an_improvement_is_missing_even_after_all_stages(college):
@@ -102,7 +102,7 @@ def test_close_is_refused_when_an_improvement_is_missing_even_after_all_stages(c
     measure(inst, point(inst, "M01"), soft, "pass")
     cycle = major_cycle(c)
     for _ in range(5):
-        cycle = services.cycle_advance(actor=None, cycle=cycle)
+        cycle = advance(actor=None, cycle=cycle)
     late = point(inst, "M20")
     measure(inst, late, soft, "fail")
     with pytest.raises(ValidationError) as exc:
@@ -122,7 +122,7 @@ def closed_cycle_with_improvements(c):
     open_one.cycle = cycle
     open_one.save()
     for _ in range(5):
-        cycle = services.cycle_advance(actor=None, cycle=cycle)
+        cycle = advance(actor=None, cycle=cycle)
     cycle = services.cycle_close(actor=None, cycle=cycle, summary="结论")
     return cycle, open_one, done
 
@@ -158,7 +158,8 @@ def test_a_major_leader_runs_their_majors_cycle_and_not_anothers(college, other,
     client = login(c.users["major_leader"])
     page = client.get(reverse("diagnosis:cycle_detail", args=[mine.pk]))
     assert page.status_code == 200 and "软件技术" in page.content.decode()
-    response = client.post(reverse("diagnosis:cycle_detail", args=[mine.pk]), {"action": "advance", "note": "定目标"})
+    response = client.post(reverse("diagnosis:cycle_detail", args=[mine.pk]), {"action": "advance", "note": "定目标",
+                                                                          "evidence_url": "https://x.edu.cn/a"})
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.stage.name == "标准"
@@ -189,9 +190,10 @@ def test_an_assessment_cycle_is_run_by_the_level_above_not_its_owner(college, lo
     assert owner.get(reverse("diagnosis:cycle_detail", args=[cycle.pk])).status_code == 200
     assert owner.post(reverse("diagnosis:cycle_detail", args=[cycle.pk]), {"action": "advance"}).status_code == 403
     with pytest.raises(PermissionDenied):
-        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle)
+        advance(actor=c.users["major_leader"], cycle=cycle)
     supervisor = login(c.users["supervisor"])
-    assert supervisor.post(reverse("diagnosis:cycle_detail", args=[cycle.pk]), {"action": "advance"}).status_code == 302
+    assert supervisor.post(reverse("diagnosis:cycle_detail", args=[cycle.pk]),
+                           {"action": "advance", "evidence_url": "https://x.edu.cn/a"}).status_code == 302
 
 
 def test_finding_names_an_element_of_the_adopted_framework(college):
@@ -259,7 +261,7 @@ def test_stages_rename_reorder_add_and_scheme_change_refused_while_cycles_are_op
     assert names == ["标准", "目标", "实施", "诊断", "改进", "激励"]
     # The open cycle still stands on 目标, which it has not passed; then it goes on with 标准, the first not passed.
     cycle.refresh_from_db()
-    cycle = services.cycle_advance(actor=None, cycle=cycle)
+    cycle = advance(actor=None, cycle=cycle)
     assert cycle.stage.name == "标准"
     with pytest.raises(PermissionDenied):
         services.stage_add(actor=c.users["teacher"], institution=inst, name="学习")

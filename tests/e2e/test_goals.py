@@ -27,8 +27,7 @@ def test_head_plans_reports_progress_is_warned_and_records_the_task(page, colleg
 
     # A one-page plan for the head's own secondary college.
     page.goto(page.base_url + "/goals/onepage/add/")
-    page.locator("#id_level").select_option(label="部门")
-    page.locator("#id_entity_code").fill("U01")
+    page.locator("#id_entity").select_option(label="信息工程学院（U01）")
     page.locator("#id_year").fill(str(today.year))
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("信息工程学院")

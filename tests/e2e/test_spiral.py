@@ -33,9 +33,14 @@ def cycle(college):
 def test_major_leader_closes_the_cycle_and_the_head_signs_the_report(page, college, cycle):
     sign_in(page, "major_leader")
     page.goto(page.base_url + f"/diagnosis/cycles/{cycle.pk}/")
-    for note in ("对照专业建设规划确定年度目标", "修订专业教学标准", "按计划开展专业建设", "分析本学年质控点测量结果"):
-        page.locator("#advance-form textarea").fill(note)
+    # Each step asks for what it produces: a link for 目标, 标准 and 运行, a finding for 诊断.
+    for note in ("对照专业建设规划确定年度目标", "修订专业教学标准", "按计划开展专业建设"):
+        page.locator("#advance-form #id_evidence_url").fill("https://docs.example.edu.cn/soft")
+        page.locator("#advance-form #id_note").fill(note)
         page.locator("#advance-form button").click()
+        expect(page.get_by_text("已完成步骤")).to_be_visible()
+    page.locator("#advance-form #id_finding_text").fill("M90 质控点预警：分析本学年质控点测量结果")
+    page.locator("#advance-form button").click()
     # The 改进 stage is gated: the warned QC point has no improvement yet.
     expect(page.get_by_text("完成本步骤前还缺少")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("M90")
@@ -51,7 +56,8 @@ def test_major_leader_closes_the_cycle_and_the_head_signs_the_report(page, colle
     assert Improvement.objects.filter(qc_point__code="M90", major=college.majors["soft"]).count() == 1
 
     page.goto(page.base_url + f"/diagnosis/cycles/{cycle.pk}/")
-    page.locator("#advance-form textarea").fill("针对M90制定改进措施")
+    page.locator("#advance-form #id_improvement").select_option(label="增加企业实践课时，组织教师下企业锻炼")
+    page.locator("#advance-form #id_note").fill("针对M90制定改进措施")
     page.locator("#advance-form button").click()
     expect(page.get_by_role("heading", name="所有步骤已完成")).to_be_visible()
     page.locator("#close-form textarea").fill("年度目标基本达成，M90 预警已制定改进措施")

@@ -239,12 +239,12 @@ def test_a_sheet_that_overflows_would_be_caught(college, full_plan):
 def test_head_fills_a_plan_through_the_pages(college, login):
     c = college
     client = login(c.users["head"])
-    response = client.post(reverse("goals:onepage_add"), {"level": "unit", "entity_code": "U01", "year": 2025})
+    response = client.post(reverse("goals:onepage_add"), {"entity": f"unit:{c.units['it'].pk}", "year": 2025})
     assert response.status_code == 302
     plan = OnePagePlan.objects.get(unit=c.units["it"], year=2025)
-    # Another unit is not the head's to plan for: the form says so and keeps what was typed.
-    response = client.post(reverse("goals:onepage_add"), {"level": "unit", "entity_code": "U02", "year": 2025})
-    assert response.status_code == 200 and "U02" in response.content.decode()
+    # Another unit is not the head's to plan for: a forged choice is refused with a message.
+    response = client.post(reverse("goals:onepage_add"), {"entity": f"unit:{c.units['mech'].pk}", "year": 2025})
+    assert response.status_code == 200 and "只能为您负责的" in response.content.decode()
     assert not OnePagePlan.objects.filter(unit=c.units["mech"]).exists()
     assert client.post(reverse("goals:onepage_edit", args=[plan.pk]), {
         "name": "信息学院年度计划", "leader": c.users["head"].pk, "objective": "建成示范学院", "summary": "预计完成"
@@ -289,3 +289,205 @@ def test_head_fills_a_plan_through_the_pages(college, login):
     assert "信息学院年度计划" not in login(c.users["quality"]).get(
         reverse("goals:onepage_list"), {"level": "major"}).content.decode()
 
+
+
+# ---- the sheet fills its page, whatever the number of tasks ----------------------------------------------
+
+def sized_plan(c, tasks: int, objectives: int = 6, costs: int = 3):
+    """A plan with `tasks` tasks, long typed texts everywhere (the worst case for fitting the page)."""
+    q = c.users["quality"]
+    plan = onepage(c, "unit", c.units["it"])
+    services.onepage_save(actor=q, plan=plan, data={
+        "name": "信息工程学院 2025 年度一页纸工作计划", "leader": c.users["head"], "date": datetime.date(2025, 3, 1),
+        "objective": LONG, "summary": LONG})
+    objs = [objective(c, plan, f"第{i}个目标：" + LONG[:100]) for i in range(1, objectives + 1)]
+    for i in range(tasks):
+        t = task(c, plan, f"第{i + 1}项主要任务：" + LONG[:80], objs[i % objectives: i % objectives + 2],
+                 months=list(range(1, 13)), priority="A")
+        services.progress_report(actor=q, task=t, year=2025, month=3, progress=40)
+    for i in range(costs):
+        services.cost_save(actor=q, onepage=plan, data={"budget_line": f"经费科目{i + 1}", "amount": 10})
+    return plan
+
+
+def content_bottom(page) -> float:
+    """How far down the page (px) the sheet's last box ends."""
+    bottom = 0.0
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        if getattr(box, "element_tag", None) in ("td", "th", "p", "tr"):
+            bottom = max(bottom, box.position_y + box.margin_height())
+        stack.extend(getattr(box, "children", ()))
+    return bottom
+
+
+@pytest.mark.parametrize("count", [5, 16, 30])
+def test_the_sheet_fills_one_page_at_any_size(college, count):
+    plan = sized_plan(college, count)
+    fit = printing.plan_fit(plan)
+    assert not fit.spills
+    document = printing.sheet_document(plan)
+    assert len(document.pages) == 1  # at 30 tasks, no second page holding only 概述与预测
+    page = document.pages[0]
+    margin = 8 * 96 / 25.4
+    # Not half blank: the sheet reaches at least 85 % down the printable height.
+    assert content_bottom(page) - margin >= 0.85 * (page.height - 2 * margin)
+    html = printing.sheet_html(plan)
+    assert "概述与预测" in html and "编制人" in html and "审核人" in html and "批准人" in html
+    assert pdf_pages(printing.sheet_pdf(plan)) == 1
+
+
+def test_the_type_is_large_for_few_tasks_and_small_for_many(college):
+    c = college
+    sizes = {}
+    for count in (5, 16, 30):
+        plan = sized_plan(c, count)
+        sizes[count] = printing.plan_fit(plan).font
+        plan.delete()
+    assert sizes[5] > sizes[16] > sizes[30] >= printing.FONTS[-1]
+    assert sizes[5] >= 10
+
+
+def test_the_editor_warns_before_the_plan_spills(college, login):
+    c = college
+    plan = sized_plan(c, 40)
+    fit = printing.plan_fit(plan)
+    assert fit.spills and "超出一页" in fit.warning
+    # The estimate is right: the sheet does spill.
+    assert len(printing.sheet_document(plan).pages) > 1
+    client = login(c.users["quality"])
+    assert "超出一页" in client.get(reverse("goals:onepage_detail", args=[plan.pk])).content.decode()
+    assert "超出一页" in client.get(reverse("goals:onepage_task_add", args=[plan.pk])).content.decode()
+    response = client.post(reverse("goals:onepage_task_add", args=[plan.pk]), {
+        "title": "再加一项", "priority": "A", "months": ["3"], "kind": "key", "source": "unit"}, follow=True)
+    assert "再加一项" in str(PlanTask.objects.filter(plan=plan).values_list("title", flat=True)[::1])
+    assert "超出一页" in response.content.decode()  # said again on save
+
+
+def test_the_signed_sheet_names_the_approver(college, login):
+    c = college
+    plan = sized_plan(c, 3)
+    services.onepage_submit(actor=c.users["quality"], plan=plan)
+    services.onepage_approve(actor=c.users["quality"], plan=plan)
+    html = printing.sheet_html(OnePagePlan.objects.get(pk=plan.pk))
+    assert "审核人（签字）" in html and c.users["quality"].display_name in html
+
+
+# ---- forms: the object is chosen, progress is stated, an approved plan stays as approved ---------------------
+
+def entity_values(html: str) -> set[str]:
+    select = html[html.index('name="entity"'):]
+    select = select[:select.index("</select>")]
+    return set(re.findall(r'value="([a-z]+:\d+)"', select))
+
+
+def test_the_new_plan_form_offers_only_what_the_user_may_plan_for(college, other, login):
+    c = college
+    head = login(c.users["head"]).get(reverse("goals:onepage_add")).content.decode()
+    assert "对象代码" not in head and 'name="entity_code"' not in head
+    values = entity_values(head)
+    assert f"unit:{c.units['it'].pk}" in values and f"major:{c.majors['soft'].pk}" in values
+    assert f"unit:{c.units['mech'].pk}" not in values and f"major:{c.majors['mech'].pk}" not in values
+    quality = entity_values(login(c.users["quality"]).get(reverse("goals:onepage_add")).content.decode())
+    assert f"unit:{c.units['mech'].pk}" in quality
+    assert not {v for v in quality if v.split(":")[1] in {str(o.pk) for o in other.units.values()}
+                and v.startswith("unit:")} - {f"unit:{u.pk}" for u in c.units.values()}
+    assert f"unit:{other.units['it'].pk}" not in quality or other.units["it"].pk in {u.pk for u in c.units.values()}
+    # A teacher has one choice: themself, already chosen.
+    teacher = login(c.users["teacher"]).get(reverse("goals:onepage_add")).content.decode()
+    assert entity_values(teacher) == {f"teacher:{c.teachers['t1'].pk}"} and "selected" in teacher
+    # Forged ids are refused: another college's unit, a colleague, a level that is not planned.
+    client = login(c.users["quality"])
+    for forged in (f"unit:{other.units['it'].pk}", f"teacher:{other.teachers['t1'].pk}", "school:1", "unit:x"):
+        response = client.post(reverse("goals:onepage_add"), {"entity": forged, "year": 2025})
+        assert response.status_code == 200 and "只能为您负责的" in response.content.decode(), forged
+    assert not OnePagePlan.objects.filter(institution=other.institution).exists()
+    response = login(c.users["teacher"]).post(reverse("goals:onepage_add"),
+                                              {"entity": f"teacher:{c.teachers['t2'].pk}", "year": 2025})
+    assert response.status_code == 200 and not OnePagePlan.objects.filter(teacher=c.teachers["t2"]).exists()
+    response = login(c.users["teacher"]).post(reverse("goals:onepage_add"),
+                                              {"entity": f"teacher:{c.teachers['t1'].pk}", "year": 2025})
+    assert response.status_code == 302 and OnePagePlan.objects.filter(teacher=c.teachers["t1"]).exists()
+    # The plan form (规划) chooses its object the same way.
+    plan_form = login(c.users["head"]).get(reverse("goals:plan_add")).content.decode()
+    assert "对象代码" not in plan_form and f"unit:{c.units['it'].pk}" in entity_values(plan_form)
+
+
+def test_the_monthly_progress_form_starts_empty_and_says_what_is_missing(college, login):
+    c = college
+    plan = onepage(c, "unit", c.units["it"])
+    t = task(c, plan, "修订课程标准")
+    services.progress_report(actor=c.users["quality"], task=t, year=2025, month=3, progress=40, note="调研")
+    client = login(c.users["teacher"])
+    page = client.get(reverse("goals:onepage_task_progress", args=[t.pk])).content.decode()
+    form = page[page.index('<form method="post" class="card form"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="40"' not in form and 'value="" selected' in form and re.search(r'value="\d+" selected', form) is None
+    response = client.post(reverse("goals:onepage_task_progress", args=[t.pk]), {"month": "", "progress": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "请选择填报的月份" in html and "请填写该月末的完成进度" in html and "请写明本月做了什么" in html
+    assert ProgressUpdate.objects.filter(task=t).count() == 1
+
+
+def test_an_approved_plan_keeps_its_lines(college, login):
+    c = college
+    q = c.users["quality"]
+    plan = onepage(c, "unit", c.units["it"])
+    o = objective(c, plan, "目标一")
+    t = task(c, plan, "任务一", [o])
+    cost = services.cost_save(actor=q, onepage=plan, data={"budget_line": "培训经费", "amount": 3})
+    client = login(c.users["head"])
+    draft = client.get(reverse("goals:onepage_detail", args=[plan.pk])).content.decode()
+    assert reverse("goals:onepage_task_edit", args=[t.pk]) in draft
+    services.onepage_submit(actor=q, plan=plan)
+    services.onepage_approve(actor=q, plan=plan)
+    page = client.get(reverse("goals:onepage_detail", args=[plan.pk])).content.decode()
+    for name, pk in (("onepage_task_edit", t.pk), ("onepage_task_delete", t.pk), ("onepage_objective_edit", o.pk),
+                     ("onepage_objective_delete", o.pk), ("onepage_cost_edit", cost.pk),
+                     ("onepage_cost_delete", cost.pk)):
+        assert reverse(f"goals:{name}", args=[pk]) not in page, name
+    assert reverse("goals:onepage_task_add", args=[plan.pk]) not in page and "审核通过" in page
+    # The server refuses too, with a message.
+    response = client.post(reverse("goals:onepage_task_edit", args=[t.pk]), {
+        "title": "改了", "priority": "A", "kind": "key", "source": "unit"})
+    assert response.status_code == 200 and "已审核通过" in response.content.decode()
+    response = client.post(reverse("goals:onepage_task_delete", args=[t.pk]), follow=True)
+    assert "已审核通过" in response.content.decode() and PlanTask.objects.filter(pk=t.pk).exists()
+    with pytest.raises(ValidationError):
+        services.objective_save(actor=q, onepage=OnePagePlan.objects.get(pk=plan.pk), data={"text": "新目标"})
+    with pytest.raises(ValidationError):
+        services.onepage_save(actor=q, plan=OnePagePlan.objects.get(pk=plan.pk), data={"name": "改名"})
+    assert PlanTask.objects.get(pk=t.pk).title == "任务一"
+    # Monthly progress is still reported against the approved plan.
+    services.progress_report(actor=c.users["teacher"], task=t, year=2025, month=4, progress=50, note="进行中")
+
+
+def crumb_links(html: str) -> list[str]:
+    crumbs = html[html.index('class="crumbs'):]
+    crumbs = crumbs[:crumbs.index("</div>")]
+    return re.findall(r'href="([^"]+)"', crumbs)
+
+
+@pytest.mark.parametrize(("persona", "level", "entity"),
+                         [("teacher", "teacher", "t1"), ("course_leader", "course", "java")])
+def test_every_breadcrumb_of_a_plan_answers(college, login, persona, level, entity):
+    c = college
+    q = c.users["quality"]
+    unit_plan = onepage(c, "unit", c.units["it"])
+    basis = services.plan_save(actor=q, institution=c.institution, data={
+        "kind": "sub", "name": "信息学院子规划", "start_year": 2021, "end_year": 2025, "state": "active",
+        "entity": c.units["it"]})
+    target = c.teachers[entity] if level == "teacher" else c.courses[entity]
+    plan = onepage(c, level, target)
+    services.onepage_save(actor=q, plan=plan, data={"parent": unit_plan, "plan": basis})
+    client = login(c.users[persona])
+    response = client.get(reverse("goals:onepage_detail", args=[plan.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert unit_plan.name in html  # the parent is named ...
+    links = crumb_links(html) + re.findall(r'href="(/goals/plans/\d+/[^"]*)"', html)
+    assert links
+    for href in links:  # ... and every link shown answers
+        assert client.get(href).status_code == 200, href

@@ -79,10 +79,10 @@ def test_a_teacher_sees_and_edits_only_their_own_personal_plans(world, login):
     # Nor can a teacher move their plan onto a colleague or create one for them.
     response = login(teacher).post(reverse("goals:plan_edit", args=[p["career1"].pk]), {
         "kind": "career", "name": "改挂", "start_year": 2024, "end_year": 2026, "state": "active",
-        "entity_code": "T002"})
+        "entity": f"teacher:{c.teachers['t2'].pk}"})
     assert response.status_code == 200
     assert Plan.objects.get(pk=p["career1"].pk).teacher == c.teachers["t1"]
-    response = login(teacher).post(reverse("goals:onepage_add"), {"level": "teacher", "entity_code": "T002",
+    response = login(teacher).post(reverse("goals:onepage_add"), {"entity": f"teacher:{c.teachers['t2'].pk}",
                                                                   "year": 2026})
     assert response.status_code == 200 and not OnePagePlan.objects.filter(teacher=c.teachers["t2"], year=2026)
 

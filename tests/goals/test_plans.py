@@ -116,10 +116,10 @@ def test_quality_office_creates_a_plan_and_goal_through_the_pages(college, login
     response = client.post(reverse("goals:plan_add"), {
         "kind": "sub", "name": "没有对象的子规划", "start_year": 2021, "end_year": 2025, "state": "active"})
     assert response.status_code == 200 and "没有对象的子规划" in response.content.decode()
-    assert "请填写" in response.content.decode()
+    assert "请选择部门" in response.content.decode()
     response = client.post(reverse("goals:plan_add"), {
         "kind": "sub", "name": "信息学院子规划", "start_year": 2021, "end_year": 2025, "state": "active",
-        "parent": master.pk, "entity_code": "U01"})
+        "parent": master.pk, "entity": f"unit:{c.units['it'].pk}"})
     assert response.status_code == 302
     sub = Plan.objects.get(name="信息学院子规划")
     assert sub.unit == c.units["it"]

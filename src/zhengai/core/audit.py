@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .choices import AuditAction
@@ -25,6 +26,8 @@ def plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""  # a stored file by its stored name, never its content
     return value
 
 

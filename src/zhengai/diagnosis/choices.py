@@ -27,6 +27,16 @@ class Gate(models.TextChoices):
     IMPROVEMENTS = "improvements", "预警或不达标的质控点均需记录改进"
 
 
+class StepOutput(models.TextChoices):
+    """What passing a stage must leave behind — what the seed says the step produces, so that a year's loop
+    is a record of work and not ten clicks."""
+
+    EVIDENCE = "evidence", "证据（文件或链接）"
+    FINDING = "finding", "诊断发现"
+    IMPROVEMENT = "improvement", "改进措施"
+    CONFIRM = "confirm", "确认即可"
+
+
 class StageScheme(models.TextChoices):
     """Built-in stage lists an institution starts from (it may then rename, reorder and add)."""
 
@@ -43,6 +53,17 @@ SCHEMES = {
     StageScheme.SEED001: [("目标", ""), ("标准", ""), ("运行", ""), ("诊断", Gate.MEASUREMENTS),
                           ("改进", Gate.IMPROVEMENTS)],
 }
+
+
+# What each built-in step produces (seed 003 §二(二), §四; seed 001 §五(三)): 目标, 标准 and 计划 produce
+# documents (the goals, the standards, the plan); 实施/运行 the records of the work, 学习 the training
+# records and 创新 the new measures, each a file or a link; 诊断 produces the diagnosis findings; 改进 the
+# improvement actions. 组织 (the people and bodies in place) and 激励 (the incentive rules applied) are
+# confirmed by the owner. A step the institution adds asks for evidence unless the quality office says otherwise.
+STAGE_OUTPUTS = {"目标": StepOutput.EVIDENCE, "标准": StepOutput.EVIDENCE, "计划": StepOutput.EVIDENCE,
+                 "组织": StepOutput.CONFIRM, "实施": StepOutput.EVIDENCE, "运行": StepOutput.EVIDENCE,
+                 "诊断": StepOutput.FINDING, "激励": StepOutput.CONFIRM, "学习": StepOutput.EVIDENCE,
+                 "创新": StepOutput.EVIDENCE, "改进": StepOutput.IMPROVEMENT}
 
 
 class CycleState(models.TextChoices):

@@ -11,7 +11,7 @@ from zhengai.core.forms import Form, ModelForm
 from zhengai.standards.models import QCPoint
 
 from .choices import DiagnosisKind, Frequency, Gate, StageScheme
-from .models import Stage
+from .models import Improvement, Stage
 
 
 class SchemeForm(Form):
@@ -21,8 +21,14 @@ class SchemeForm(Form):
 class StageForm(ModelForm):
     class Meta:
         model = Stage
-        fields = ["name", "gate", "description"]
-        labels = {"name": "步骤名称", "gate": "关卡", "description": "说明"}
+        fields = ["name", "gate", "output", "description"]
+        labels = {"name": "步骤名称", "gate": "关卡", "output": "完成时须提交", "description": "说明"}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Left empty, a new step asks for what a built-in step of its name produces (else evidence) and an
+        # edited step keeps what it asked for.
+        self.fields["output"].required = False
 
 
 class ScheduleForm(Form):
@@ -32,8 +38,23 @@ class ScheduleForm(Form):
 
 
 class AdvanceForm(Form):
+    """Completing the current step: a note, and what the step produces (the page shows only the fields its
+    stage asks for; the service decides what is missing)."""
+
     note = forms.CharField(label="工作记录", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="本步骤做了什么、依据哪些材料")
+    evidence_file = forms.FileField(label="证据文件", required=False,
+                                    help_text="本步骤形成的文件：目标、标准、计划文本，工作记录，培训记录等")
+    evidence_url = forms.CharField(label="或证据链接", required=False, max_length=500,
+                                   help_text="文件或系统页面的地址：以 http:// 或 https:// 开头，"
+                                             "或本平台页面（以 / 开头）")
+    finding_text = forms.CharField(label="诊断发现", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text="对照目标和标准发现的问题")
+    improvement = forms.ModelChoiceField(label="改进措施", queryset=None, required=False, empty_label="请选择改进措施")
+
+    def __init__(self, *args: Any, improvements: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["improvement"].queryset = improvements if improvements is not None else Improvement.objects.none()
 
 
 class CloseForm(Form):

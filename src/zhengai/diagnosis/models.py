@@ -25,6 +25,7 @@ from .choices import (
     ImprovementKind,
     ImprovementState,
     StageScheme,
+    StepOutput,
 )
 
 ASSESSORS = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
@@ -60,6 +61,8 @@ class Stage(InstitutionOwned):
     order = models.PositiveSmallIntegerField("顺序")
     name = models.CharField("步骤", max_length=20)
     gate = models.CharField("关卡", max_length=20, choices=Gate.choices, blank=True)
+    output = models.CharField("完成时须提交", max_length=20, choices=StepOutput.choices,
+                              default=StepOutput.EVIDENCE)
     description = models.CharField("说明", max_length=300, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -153,6 +156,14 @@ class CycleStep(InstitutionOwned):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="steps", verbose_name="周期")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name="步骤")
     note = models.TextField("工作记录", blank=True)
+    # What the step produced (its stage's `output`): a file or a link, a finding, or an improvement.
+    evidence_file = models.FileField("证据文件", upload_to="cycle_evidence/%Y/%m/", blank=True)
+    evidence_name = models.CharField("证据文件名", max_length=200, blank=True)
+    evidence_url = models.CharField("证据链接", max_length=500, blank=True)  # a web address or a platform page
+    finding = models.ForeignKey("Finding", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                verbose_name="诊断发现")
+    improvement = models.ForeignKey("Improvement", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="改进措施")
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", verbose_name="完成人")
     done_at = models.DateTimeField("完成时间", auto_now_add=True)

@@ -4,6 +4,8 @@ passed or refused on the data, not on what one user happens to see."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -62,6 +64,52 @@ def cycle_counts(qs: QuerySet) -> dict[str, int]:
     row = qs.order_by().aggregate(open=Count("pk", filter=Q(state=CycleState.OPEN)),
                                   closed=Count("pk", filter=Q(state=CycleState.CLOSED)))
     return {"open": row["open"] or 0, "closed": row["closed"] or 0}
+
+
+def mine_q(user: Any) -> Q:
+    """Cycles whose entity the user answers for (`org.entities`' rule: the head their units and what is in
+    them, a leader their major or course, a teacher themself ...), and the cycles they are named owner of."""
+    from zhengai.core.permissions import access_for
+    from zhengai.org.entities import answers_q, entity_rows_q
+
+    access = access_for(user)
+    return (entity_rows_q(access) | (Q(level="school") & answers_q(access, "school", "institution"))
+            | Q(owner_id=user.pk))
+
+
+# A step is due "now" when its date falls within this many days, or has passed.
+DUE_SOON_DAYS = 7
+
+
+def step_due(period: Any, index: int, count: int) -> datetime.date:
+    """When a cycle's step is due: the steps share the cycle's period evenly, in order, the last one due on
+    the period's last day (a yearly cycle of ten steps: one step about every five weeks)."""
+    span = (period.end - period.start).days
+    return period.start + datetime.timedelta(days=round(span * (index + 1) / max(count, 1)))
+
+
+def due_now_q(institution: Any, periods: Iterable[Any], today: datetime.date) -> Q:
+    """Open cycles whose current step is due within `DUE_SOON_DAYS` or overdue. Periods and stages are few, so
+    the due dates are worked out here and the filter is a short list of (stage, periods) pairs. A cycle that
+    has not started a step yet (no current step) is on its first."""
+    stages = list(stages_of(institution).values_list("pk", flat=True))
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    q = Q(pk__in=[])
+    periods = list(periods)
+    for index, stage in enumerate(stages):
+        due = [p.pk for p in periods if step_due(p, index, len(stages)) <= horizon]
+        if due:
+            q |= Q(stage_id=stage, period_id__in=due)
+            if index == 0:
+                q |= Q(stage__isnull=True, period_id__in=due)
+    return Q(state=CycleState.OPEN) & q
+
+
+def current_step_due(cycle: Cycle, stages: list[int]) -> datetime.date | None:
+    if cycle.state != CycleState.OPEN or not stages:
+        return None
+    index = stages.index(cycle.stage_id) if cycle.stage_id in stages else 0
+    return step_due(cycle.period, index, len(stages))
 
 
 def stages_of(institution: Any) -> QuerySet:

@@ -5,6 +5,8 @@ unfinished improvements into next year's goals, findings, and the level above's 
 from __future__ import annotations
 
 import datetime
+import os
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,7 +34,17 @@ from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
 from zhengai.standards.choices import Level
 
 from . import selectors
-from .choices import SCHEMES, CycleState, DiagnosisKind, Frequency, Gate, ImprovementState, StageScheme
+from .choices import (
+    SCHEMES,
+    STAGE_OUTPUTS,
+    CycleState,
+    DiagnosisKind,
+    Frequency,
+    Gate,
+    ImprovementState,
+    StageScheme,
+    StepOutput,
+)
 from .models import (
     ASSESSORS,
     Assessment,
@@ -140,7 +152,8 @@ def stages_install(*, actor: Any, institution: Any, scheme: str) -> list[Stage]:
     stages = []
     for order, (name, gate) in enumerate(wanted, start=1):
         stage, _ = save_object(actor=actor, obj=Stage(institution=institution),
-                               data={"order": order, "name": name, "gate": gate})
+                               data={"order": order, "name": name, "gate": gate,
+                                     "output": STAGE_OUTPUTS.get(name, StepOutput.EVIDENCE)})
         stages.append(stage)
     _set_scheme(actor, institution, scheme)
     return stages
@@ -161,22 +174,28 @@ def _ensure_stages(institution: Any, actor: Any = None) -> Stage:
 
 
 @transaction.atomic
-def stage_update(*, actor: Any, stage: Stage, name: str, gate: str = "", description: str = "") -> Stage:
-    """Rename a stage or change its gate (open cycles keep their place: they point at the stage itself)."""
+def stage_update(*, actor: Any, stage: Stage, name: str, gate: str = "", description: str = "",
+                 output: str | None = None) -> Stage:
+    """Rename a stage or change its gate or what it asks for (open cycles keep their place: they point at the
+    stage itself)."""
     _require_quality_office(actor, stage.institution)
-    stage, _ = save_object(actor=actor, obj=stage, data={"name": name.strip(), "gate": gate,
-                                                         "description": description.strip()})
+    data = {"name": name.strip(), "gate": gate, "description": description.strip()}
+    if output:
+        data["output"] = output
+    stage, _ = save_object(actor=actor, obj=stage, data=data)
     return stage
 
 
 @transaction.atomic
-def stage_add(*, actor: Any, institution: Any, name: str, gate: str = "", description: str = "") -> Stage:
+def stage_add(*, actor: Any, institution: Any, name: str, gate: str = "", description: str = "",
+              output: str | None = None) -> Stage:
     """Add a stage at the end of the loop (move it with `stages_reorder`)."""
     _require_quality_office(actor, institution)
     last = Stage.objects.filter(institution=institution).aggregate(m=Max("order"))["m"] or 0
     stage, _ = save_object(actor=actor, obj=Stage(institution=institution),
                            data={"order": last + 1, "name": name.strip(), "gate": gate,
-                                 "description": description.strip()})
+                                 "description": description.strip(),
+                                 "output": output or STAGE_OUTPUTS.get(name.strip(), StepOutput.EVIDENCE)})
     return stage
 
 
@@ -366,11 +385,71 @@ def _locked(cycle: Cycle) -> Cycle:
             .get(pk=cycle.pk))
 
 
+OUTPUT_NEEDED = {
+    StepOutput.EVIDENCE: "提交证据：上传一个文件，或填写一个链接（如文件、系统页面的地址）",
+    StepOutput.FINDING: "记录诊断发现：写下诊断发现的问题（或先在本页“记录诊断发现”中记录）",
+    StepOutput.IMPROVEMENT: "关联一项改进措施：选择本对象的改进措施（没有的先新增改进措施）",
+}
+
+
+def _step_output(*, actor: Any, cycle: Cycle, stage: Stage, evidence_file: Any, evidence_url: str,
+                 finding_text: str, finding: Finding | None, improvement: Improvement | None) -> dict[str, Any]:
+    """What the step leaves behind, as CycleStep fields; refused with a message naming what is needed when the
+    stage's output is missing (a stage that asks only for a confirmation needs nothing)."""
+    data: dict[str, Any] = {}
+    if evidence_file is not None:
+        from zhengai.goals.records import SNIFF_BYTES, check_evidence
+
+        original = os.path.basename((evidence_file.name or "").replace("\\", "/"))[:200]
+        evidence_file.seek(0)
+        ext = check_evidence(original, evidence_file.size or 0, evidence_file.read(SNIFF_BYTES))
+        evidence_file.seek(0)
+        evidence_file.name = f"{uuid.uuid4().hex}.{ext}"  # stored under a generated name, shown by its own
+        data.update(evidence_file=evidence_file, evidence_name=original)
+    url = (evidence_url or "").strip()
+    if url:
+        # A web address, or a page of this platform ("/goals/onepage/12/"); never a script or another scheme.
+        own_page = url.startswith("/") and not url.startswith("//")
+        if not (url.lower().startswith(("http://", "https://")) or own_page) or any(ch.isspace() for ch in url):
+            _fail("证据链接必须以 http:// 或 https:// 开头，或是本平台页面的地址（以 / 开头）")
+        data["evidence_url"] = url
+    if finding is not None and finding.cycle_id != cycle.pk:
+        _fail("所选诊断发现不属于本周期")
+    if improvement is not None and (improvement.institution_id != cycle.institution_id
+                                    or improvement.entity_key != cycle.entity_key):
+        _fail("所选改进措施不属于本周期的对象")
+    output = stage.output
+    if output == StepOutput.EVIDENCE and not (data.get("evidence_file") or url):
+        _fail(f"完成“{stage.name}”步骤需要{OUTPUT_NEEDED[output]}")
+    if output == StepOutput.FINDING:
+        if finding is None and (finding_text or "").strip():
+            finding = finding_add(actor=actor, cycle=cycle, text=finding_text)
+        # Findings recorded earlier in this cycle (the page's finding form) are what this step produced.
+        finding = finding or Finding.objects.filter(cycle=cycle).order_by("-pk").first()
+        if finding is None:
+            _fail(f"完成“{stage.name}”步骤需要{OUTPUT_NEEDED[output]}")
+        data["finding"] = finding
+    if output == StepOutput.IMPROVEMENT:
+        # With nothing flagged there may be nothing to improve: the step's record is then its evidence.
+        nothing_flagged = not selectors.flagged_points(cycle)
+        # Improvements recorded in this cycle (from its warnings or findings) are what this step produced.
+        improvement = improvement or Improvement.objects.filter(cycle=cycle).order_by("-pk").first()
+        if improvement is None and not (nothing_flagged and (data.get("evidence_file") or url)):
+            _fail(f"完成“{stage.name}”步骤需要{OUTPUT_NEEDED[output]}"
+                  + ("；本周期没有预警或不达标的质控点，也可以提交证据" if nothing_flagged else ""))
+        data["improvement"] = improvement
+    return data
+
+
 @transaction.atomic
-def cycle_advance(*, actor: Any, cycle: Cycle, note: str = "") -> Cycle:
-    """Record the current stage as done (who, when, what was done) and move to the next stage. A stage's gate
-    is checked before it is passed: 诊断 needs the year's measurements, 改进 an improvement for every QC point
-    that warned or failed."""
+def cycle_advance(*, actor: Any, cycle: Cycle, note: str = "", evidence_file: Any = None, evidence_url: str = "",
+                  finding_text: str = "", finding: Finding | None = None,
+                  improvement: Improvement | None = None) -> Cycle:
+    """Record the current stage as done (who, when, what was done, and what the step produced) and move to the
+    next stage. A stage's gate is checked before it is passed: 诊断 needs the year's measurements, 改进 an
+    improvement for every QC point that warned or failed; and each stage asks for its output (`Stage.output`):
+    evidence (a file or a link), a diagnosis finding, or the improvement it led to — never a bare click,
+    except for the steps that only need a confirmation."""
     _require_change(actor, cycle)
     cycle = _locked(cycle)
     if cycle.state != CycleState.OPEN:
@@ -382,8 +461,17 @@ def cycle_advance(*, actor: Any, cycle: Cycle, note: str = "") -> Cycle:
     problems = selectors.gate_problems(cycle, stage.gate)
     if problems:
         _fail([f"不能完成“{stage.name}”步骤：{p}" for p in problems])
-    save_object(actor=actor, obj=CycleStep(institution_id=cycle.institution_id, cycle=cycle, stage=stage),
-                data={"note": note.strip(), "done_by": actor if getattr(actor, "pk", None) else None})
+    output = _step_output(actor=actor, cycle=cycle, stage=stage, evidence_file=evidence_file,
+                          evidence_url=evidence_url, finding_text=finding_text, finding=finding,
+                          improvement=improvement)
+    upload = output.pop("evidence_file", None)
+    step, _ = save_object(actor=actor, obj=CycleStep(institution_id=cycle.institution_id, cycle=cycle, stage=stage),
+                          data={"note": note.strip(), "done_by": actor if getattr(actor, "pk", None) else None,
+                                **output})
+    if upload is not None:
+        # The file is stored after the audited save: the audit names it (evidence_name), it does not hold it.
+        step.evidence_file = upload
+        step.save(update_fields=["evidence_file"])
     done[stage.pk] = None  # type: ignore[assignment]
     cycle, _ = save_object(actor=actor, obj=cycle, data={"stage": selectors.next_stage(cycle, done)},
                            note=f"完成步骤“{stage.name}”")

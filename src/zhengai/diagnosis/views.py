@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from zhengai.standards.choices import Level
 
 from . import forms, selectors, services
 from .choices import CycleState, DiagnosisKind
-from .models import ASSESSORS, ScheduleTemplate, Stage
+from .models import ASSESSORS, CycleStep, ScheduleTemplate, Stage
 
 PAGE_SIZE = 50
 
@@ -161,17 +161,28 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(period__code=g["period"])
     if g.get("q", "").strip():
         qs = selectors.search_cycles(qs, g["q"].strip())
+    if g.get("mine"):
+        qs = qs.filter(selectors.mine_q(request.user))
+    periods = (Period.objects.filter(pk__in=scoped.order_by().values("period"))
+               .exclude(kind=PeriodKind.CALENDAR_YEAR).order_by("-start", "-end"))
+    today = timezone.localdate()
+    if g.get("due"):
+        all_periods = Period.objects.filter(pk__in=scoped.filter(state=CycleState.OPEN).order_by().values("period"))
+        qs = qs.filter(selectors.due_now_q(institution, all_periods, today))
     counts = selectors.cycle_counts(qs)
     page = Paginator(qs.order_by("-period__start", "level", "entity_key", "kind", "pk"), PAGE_SIZE).get_page(
         g.get("page"))
+    stages = list(selectors.stages_of(institution).values_list("pk", flat=True))
+    for cycle in page.object_list:
+        cycle.step_due = selectors.current_step_due(cycle, stages)
+        cycle.step_overdue = cycle.step_due is not None and cycle.step_due < today
     query = g.copy()
     query.pop("page", None)
-    periods = (Period.objects.filter(pk__in=scoped.order_by().values("period"))
-               .exclude(kind=PeriodKind.CALENDAR_YEAR).order_by("-start", "-end"))
     return render(request, "diagnosis/cycle_list.html", {
         "page": page, "counts": counts, "levels": Level.choices, "kinds": DiagnosisKind.choices,
         "states": CycleState.choices, "periods": periods, "params": g, "query": query.urlencode(),
-        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q")),
+        "total": page.paginator.count, "due_days": selectors.DUE_SOON_DAYS,
+        "filtered": any(g.get(k) for k in ("level", "kind", "state", "period", "q", "mine", "due")),
         "may_configure": _is_quality_office(request, institution)})
 
 
@@ -198,7 +209,8 @@ def _detail_context(request: HttpRequest, cycle: Any, bound: dict[str, Any] | No
         "assessments": selectors.assessments_of(request.user, cycle),
         "may_change": may_change, "may_assess": assessor and services.may_be_assessed(cycle),
         "carry_count": services.carry_candidates(cycle).count() if cycle.state == CycleState.CLOSED else 0,
-        "advance_form": bound.get("advance") or forms.AdvanceForm(),
+        "advance_form": bound.get("advance") or forms.AdvanceForm(
+            improvements=selectors.entity_improvements(request.user, cycle)),
         "finding_form": bound.get("finding") or forms.FindingForm(elements=elements, cycle=cycle),
         "close_form": bound.get("close") or forms.CloseForm(),
         "carry_errors": bound.get("carry", []),
@@ -226,11 +238,15 @@ def _cycle_post(request: HttpRequest, cycle: Any) -> dict[str, Any] | None:
     action = request.POST.get("action", "")
     user = request.user
     if action == "advance":
-        form = forms.AdvanceForm(request.POST)
+        form = forms.AdvanceForm(request.POST, request.FILES,
+                                 improvements=selectors.entity_improvements(user, cycle))
         if form.is_valid():
             stage_name = str(cycle.stage or "")
+            d = form.cleaned_data
             try:
-                services.cycle_advance(actor=user, cycle=cycle, note=form.cleaned_data["note"])
+                services.cycle_advance(actor=user, cycle=cycle, note=d["note"], evidence_file=d["evidence_file"],
+                                       evidence_url=d["evidence_url"], finding_text=d["finding_text"],
+                                       improvement=d["improvement"])
             except ValidationError as exc:
                 for e in _errors(exc):
                     form.add_error(None, e)
@@ -299,8 +315,26 @@ def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
         "framework": selectors.adopted_framework(institution), "eligible": services.may_be_assessed(cycle)})
 
 
+@login_required
+def step_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """A step's evidence file, to whoever sees the cycle: always a download under its own name, never shown
+    inline (an uploaded page must not run in the platform's origin)."""
+    from zhengai.goals.records import content_type_for
+
+    institution = _institution(request)
+    step = get_object_for_user(CycleStep.objects.filter(institution=institution), request.user, VIEW, pk=pk)
+    if not step.evidence_file:
+        raise Http404("没有证据文件")
+    response = FileResponse(step.evidence_file.open("rb"), as_attachment=True,
+                            filename=step.evidence_name or step.evidence_file.name.rsplit("/", 1)[-1],
+                            content_type=content_type_for(step.evidence_name))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 urlpatterns = [
     path("settings/", settings_view, name="settings"),
+    path("steps/<int:pk>/evidence/", step_evidence, name="step_evidence"),
     path("cycles/", cycle_list, name="cycle_list"),
     path("cycles/<int:pk>/", cycle_detail, name="cycle_detail"),
     path("cycles/<int:pk>/assessment/", assessment_add, name="assessment_add"),

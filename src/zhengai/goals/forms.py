@@ -25,25 +25,6 @@ DATE = forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%
 MONTHS = [(m, f"{m}月") for m in range(1, 13)]
 
 
-def entity_options(user: Any, institution: Any, levels: list[str]) -> list[tuple[str, str, str]]:
-    """Suggestions (level, code, name) for the object code field: what the user can see, at most 300 a level."""
-    options = []
-    for level in levels:
-        if level == Level.SCHOOL or level not in ENTITY_MODELS:
-            continue
-        model = ENTITY_MODELS[level]
-        qs = model.objects.restrict(user, VIEW).filter(institution=institution, active=True).order_by("code")
-        options += [(level, code, name) for code, name in qs.values_list("code", "name")[:300]]
-    return options
-
-
-def resolve_entity(user: Any, institution: Any, level: str, code: str) -> Any:
-    """The object of `level` with this code, among those the user can see; None if none."""
-    if level == Level.SCHOOL or level not in ENTITY_MODELS or not code:
-        return None
-    return ENTITY_MODELS[level].objects.restrict(user, VIEW).filter(institution=institution, code=code.strip()).first()
-
-
 class _Form(InstitutionModelForm):
     """Common: the institution, and the cleaned data a service takes (the model fields of the form)."""
 
@@ -65,8 +46,11 @@ class _Form(InstitutionModelForm):
 
 
 class PlanForm(_Form):
-    entity_code = forms.CharField(label="规划对象代码", required=False, max_length=40,
-                                  help_text="按规划类别填写部门代码、专业代码、课程代码、教师工号或学生学号；总规划、专项规划不填")
+    entity = forms.ChoiceField(label="规划对象", required=False, choices=[],
+                               help_text="子规划选部门，专业、课程建设规划选专业、课程，教师职业发展规划选教师，"
+                                         "学生发展规划选学生；总规划、专项规划不选",
+                               error_messages={"invalid_choice": "只能为您负责的对象编制规划"})
+    extra = ("entity",)
 
     class Meta:
         model = Plan
@@ -75,13 +59,16 @@ class PlanForm(_Form):
 
     def __init__(self, *args: Any, request: Any, **kwargs: Any):
         super().__init__(*args, request=request, **kwargs)
+        self.levels = [level for level in dict.fromkeys(PLAN_LEVELS.values()) if level != Level.SCHOOL]
+        self.fields["entity"].choices = [("", "（总规划、专项规划不选）"),
+                                         *entity_choices(self.user, self.institution, self.levels)]
+        self.fields["entity"].widget.attrs.setdefault("class", "input")
+        self.options = None
         if self.instance.pk:
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=self.instance.pk)
             entity = self.instance.entity
             if self.instance.level != Level.SCHOOL and entity is not None:
-                self.fields["entity_code"].initial = entity.code
-        self.options = entity_options(self.user, self.institution,
-                                      [Level.UNIT, Level.MAJOR, Level.COURSE, Level.TEACHER])
+                self.fields["entity"].initial = f"{self.instance.level}:{entity.pk}"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -89,16 +76,16 @@ class PlanForm(_Form):
         if not kind:
             return data
         level = PLAN_LEVELS[PlanKind(kind)]
-        code = (data.get("entity_code") or "").strip()
+        value = data.get("entity") or ""
         if level == Level.SCHOOL:
             data["entity"] = None
-        elif not code:
-            self.add_error("entity_code", f"{PlanKind(kind).label}请填写{Level(level).label}的代码")
+        elif not value:
+            self.add_error("entity", f"{PlanKind(kind).label}请选择{Level(level).label}")
         else:
-            entity = resolve_entity(self.user, self.institution, level, code)
-            if entity is None:
-                self.add_error("entity_code", f"没有找到代码为“{code}”的{Level(level).label}，或不在您的范围内")
-            data["entity"] = entity
+            found = chosen_entity(self.user, self.institution, value, [level])
+            if found is None:
+                self.add_error("entity", f"{PlanKind(kind).label}的对象必须是您负责的{Level(level).label}")
+            data["entity"] = found[1] if found else None
         return data
 
     def service_data(self) -> dict[str, Any]:
@@ -140,10 +127,38 @@ class TargetForm(_Form):
             del self.fields["actual"]
 
 
+def entity_choices(user: Any, institution: Any, levels: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The objects the user may plan for, grouped by level, as `level:id` values of one select: chosen, never
+    typed, and only from the user's own institution (the quality office sees every object of it)."""
+    from .selectors import plannable
+
+    groups = []
+    for level in levels:
+        if level == Level.SCHOOL or level not in ENTITY_MODELS:
+            continue
+        options = [(f"{level}:{pk}", f"{name}（{code}）" if code else name)
+                   for pk, code, name in plannable(user, institution, level).values_list("pk", "code", "name")]
+        if options:
+            groups.append((Level(level).label, options))
+    return groups
+
+
+def chosen_entity(user: Any, institution: Any, value: str, levels: list[str]) -> tuple[str, Any] | None:
+    """(level, object) for a `level:id` value, only if the user may plan for it; None for anything forged."""
+    from .selectors import plannable
+
+    level, _, pk = (value or "").partition(":")
+    if level not in levels or level == Level.SCHOOL or not pk.isdigit():
+        return None
+    entity = plannable(user, institution, level).filter(pk=int(pk)).first()
+    return (level, entity) if entity is not None else None
+
+
 class OnePageCreateForm(Form):
-    level = forms.ChoiceField(label="计划对象层面", choices=OnePageLevel.choices)
-    entity_code = forms.CharField(label="对象代码", max_length=40,
-                                  help_text="部门代码、专业代码、课程代码、教师工号或班级代码")
+    entity = forms.ChoiceField(label="计划对象", choices=[],
+                               help_text="只列出您可以编制计划的部门、专业、课程、教师和班级",
+                               error_messages={"invalid_choice": "只能为您负责的部门、专业、课程、教师或班级编制计划",
+                                               "required": "请选择计划对象"})
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     name = forms.CharField(label="工作名称", max_length=200, required=False, help_text="不填则自动生成")
 
@@ -154,21 +169,23 @@ class OnePageCreateForm(Form):
         self.fields["year"].initial = datetime.date.today().year
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "input")
-        self.options = entity_options(self.user, self.institution, list(OnePageLevel.values))
-        mine = [o for o in self.options if o[0] == Level.TEACHER]
-        if len(self.options) == len(mine) == 1:
+        groups = entity_choices(self.user, self.institution, list(OnePageLevel.values))
+        self.fields["entity"].choices = [("", "请选择计划对象"), *groups]
+        self.options = None
+        flat = [value for _, options in groups for value, _ in options]
+        if len(flat) == 1:
             # A teacher plans for themself: nothing to choose.
-            self.fields["level"].initial = Level.TEACHER
-            self.fields["entity_code"].initial = mine[0][1]
+            self.fields["entity"].initial = flat[0]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        level, code = data.get("level"), (data.get("entity_code") or "").strip()
-        if level and code:
-            entity = resolve_entity(self.user, self.institution, level, code)
-            if entity is None:
-                self.add_error("entity_code", f"没有找到代码为“{code}”的{OnePageLevel(level).label}，或不在您的范围内")
-            data["entity"] = entity
+        value = data.get("entity")
+        if value:
+            found = chosen_entity(self.user, self.institution, value, list(OnePageLevel.values))
+            if found is None:
+                self.add_error("entity", "只能为您负责的部门、专业、课程、教师或班级编制计划")
+            else:
+                data["level"], data["entity"] = found
         return data
 
 
@@ -238,9 +255,12 @@ class CostForm(_Form):
 
 
 class ProgressForm(Form):
-    month = forms.TypedChoiceField(label="月份", choices=MONTHS, coerce=int)
-    progress = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100)
-    note = forms.CharField(label="进展说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    month = forms.TypedChoiceField(label="月份", choices=[("", "请选择月份"), *MONTHS], coerce=int,
+                                   error_messages={"required": "请选择填报的月份"})
+    progress = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100,
+                                  error_messages={"required": "请填写该月末的完成进度（0—100）"})
+    note = forms.CharField(label="进展说明", widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": "请写明本月做了什么、遇到什么问题"})
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -54,6 +54,26 @@ def editor_q(access: Access, prefix: str = "") -> Q:
             | Q(**{f"{p}student__user_id": user}) | Q(**{f"{p}student__klass_id__in": counselled}))
 
 
+def plannable_q(access: Access, level: str) -> Q:
+    """The same rule as `editor_q`, read from the entity's own table: the units, majors, courses, teachers or
+    classes of `level` the user may plan for (the choices of a new plan's object). Planners' institutions are
+    filtered by the caller, which always names one institution."""
+    heads = answered_units(access)
+    if level == Level.UNIT:
+        return Q(pk__in=heads)
+    if level == Level.MAJOR:
+        return Q(pk__in=access.scoped_ids(Role.MAJOR_LEADER, Major)) | Q(unit_id__in=heads)
+    if level == Level.COURSE:
+        return Q(pk__in=access.scoped_ids(Role.COURSE_LEADER, Course)) | Q(unit_id__in=heads)
+    if level == Level.TEACHER:
+        return Q(user_id=access.user.pk)
+    if level == Level.CLASS:
+        return Q(pk__in=access.scoped_ids(Role.COUNSELLOR, Klass)) | Q(major__unit_id__in=heads)
+    if level == Level.STUDENT:
+        return Q(user_id=access.user.pk) | Q(klass_id__in=access.scoped_ids(Role.COUNSELLOR, Klass))
+    return Q(pk__in=[])
+
+
 class PlanScoped(EntityOwned):
     """A plan about one entity: seen by those who see the entity's rows (`owner_q`), changed by its planners."""
 

@@ -365,5 +365,22 @@ def progress_due(user: Any, institution: Any, today: Any) -> list[PlanTask]:
 
 
 __all__ = ["ERRORS", "ERROR_RATE_LIMIT", "error_report", "goal_progress", "onepage_errors", "onepage_sheet",
-           "my_tasks", "onepages_for", "onepages_to_review", "progress_due", "records_to_review",
+           "plannable", "my_tasks", "onepages_for", "onepages_to_review", "progress_due", "records_to_review",
            "plan_goals", "plan_tree", "plans_for", "point_actual", "task_errors"]
+
+
+def plannable(user: Any, institution: Any, level: str) -> QuerySet:
+    """The active entities of `level` in this institution the user may plan for (the quality office and school
+    leaders: all of them, except students: a student's development plan is written by the student or their
+    counsellor, and a college's students would make a select of tens of thousands), for the object choice of a
+    new plan."""
+    from zhengai.core.permissions import VIEW, access_for
+    from zhengai.org.entities import entity_queryset
+
+    from .models import PLANNERS, plannable_q
+
+    qs = entity_queryset(level, institution).restrict(user, VIEW).order_by("code", "pk")
+    access = access_for(user)
+    if level != "student" and (access.is_superuser or access.has_role(PLANNERS, institution.pk)):
+        return qs
+    return qs.filter(plannable_q(access, level))

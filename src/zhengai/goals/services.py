@@ -79,6 +79,13 @@ def _may_change(actor: Any, obj: models.Model) -> None:
         raise PermissionDenied("您没有修改该对象的权限")
 
 
+def _editable(plan: OnePagePlan) -> None:
+    """An approved one-page plan is the agreed plan: its header, objectives, tasks and costs stay as approved
+    (monthly progress is still reported against it)."""
+    if plan.status == PlanStatus.APPROVED:
+        raise ValidationError("该计划已审核通过，不能再修改表头、目标、任务或成本；如需调整，请联系审核人。")
+
+
 def _same_institution(institution: Any, obj: Any, field: str, label: str) -> None:
     if obj is not None and getattr(obj, "institution_id", None) != institution.pk:
         raise ValidationError({field: f"{label}不属于本院校"})
@@ -259,6 +266,7 @@ def _header_checks(plan: OnePagePlan, data: dict[str, Any]) -> None:
 def onepage_save(*, actor: Any, plan: OnePagePlan, data: dict[str, Any]) -> OnePagePlan:
     """Edit a one-page plan's header (name, leader, date, objective, summary, basis plan, parent plan)."""
     allowed = {"name", "leader", "leader_name", "date", "objective", "summary", "plan", "parent"}
+    _editable(plan)
     if set(data) - allowed:
         raise ValidationError(f"不能修改：{'、'.join(sorted(set(data) - allowed))}")
     _header_checks(plan, data)
@@ -275,6 +283,7 @@ def _next_number(qs: models.QuerySet) -> int:
 def objective_save(*, actor: Any, onepage: OnePagePlan, data: dict[str, Any],
                    objective: Objective | None = None) -> Objective:
     """An objective of the plan, optionally linked to a plan goal or to an objective of the parent plan."""
+    _editable(onepage)
     objective = objective or Objective(institution_id=onepage.institution_id, plan=onepage)
     if objective.plan_id != onepage.pk:
         raise ValidationError("目标不属于该计划")
@@ -305,6 +314,7 @@ def plan_task_save(*, actor: Any, onepage: OnePagePlan, data: dict[str, Any], ob
                    task: PlanTask | None = None) -> PlanTask:
     """A main task of the plan: its objectives (the matrix), owner, priority, months, dates. The department
     (`unit`) comes from the plan's entity, never from the form."""
+    _editable(onepage)
     task = task or PlanTask(institution_id=onepage.institution_id, plan=onepage)
     if task.plan_id != onepage.pk:
         raise ValidationError("任务不属于该计划")
@@ -331,6 +341,7 @@ def plan_task_save(*, actor: Any, onepage: OnePagePlan, data: dict[str, Any], ob
 
 @transaction.atomic
 def cost_save(*, actor: Any, onepage: OnePagePlan, data: dict[str, Any], cost: Cost | None = None) -> Cost:
+    _editable(onepage)
     cost = cost or Cost(institution_id=onepage.institution_id, plan=onepage)
     if cost.plan_id != onepage.pk:
         raise ValidationError("成本不属于该计划")
@@ -361,6 +372,7 @@ def plan_part_delete(*, actor: Any, obj: Goal | ObservationPoint | YearTarget) -
 def onepage_part_delete(*, actor: Any, obj: Objective | PlanTask | Cost) -> None:
     """Remove an objective, a task or a cost line of a plan the actor may change."""
     _may_change(actor, obj.plan)
+    _editable(obj.plan)
     _delete(actor=actor, obj=obj)
 
 

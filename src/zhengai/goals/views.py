@@ -81,9 +81,11 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _edit(request: HttpRequest, form: Any, save: Callable[[Any], Any], *, title: str, back: str,
-          done: Callable[[Any], str] | None = None, context: dict[str, Any] | None = None) -> HttpResponse:
+          done: Callable[[Any], str] | None = None, context: dict[str, Any] | None = None,
+          onepage: OnePagePlan | None = None) -> HttpResponse:
     """The common edit page: on a valid POST call `save(form)` (a service), else show the form with what was
-    typed and every error."""
+    typed and every error. For a part of a one-page plan, the page and the save both say when the printed
+    sheet would no longer fit one page."""
     if request.method == "POST" and form.is_valid():
         try:
             obj = save(form)
@@ -93,8 +95,15 @@ def _edit(request: HttpRequest, form: Any, save: Callable[[Any], Any], *, title:
             form.add_error(None, str(exc) or "您没有权限保存该内容")
         else:
             messages.success(request, "已保存")
+            if onepage is not None:
+                warning = printing.plan_fit(OnePagePlan.objects.get(pk=onepage.pk)).warning
+                if warning:
+                    messages.warning(request, warning)
             return HttpResponseRedirect(done(obj) if done else back)
-    return render(request, "goals/plan_form.html", {"form": form, "title": title, "back": back, **(context or {})})
+    context = dict(context or {})
+    if onepage is not None:
+        context["fit_warning"] = printing.plan_fit(onepage).warning
+    return render(request, "goals/plan_form.html", {"form": form, "title": title, "back": back, **context})
 
 
 def _data(request: HttpRequest) -> Any:
@@ -268,11 +277,19 @@ def onepage_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def onepage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get(request, OnePagePlan, pk)
-    can_change = can(request.user, plan, CHANGE)
+    # An approved plan is the agreed plan: nobody edits its lines (the services refuse it too).
+    can_change = can(request.user, plan, CHANGE) and plan.status != PlanStatus.APPROVED
     updatable = set(PlanTask.objects.restrict(request.user, CHANGE).filter(plan=plan).values_list("pk", flat=True))
+    context = printing.sheet_context(plan)
+    # Links only to what this reader may open: a teacher's plan hangs under their department's plan, which the
+    # teacher does not see; the name is shown without a link.
+    goal_plans = {o.goal.plan_id for o in context["sheet"]["objectives"] if o.goal_id}
+    visible_plans = set(Plan.objects.restrict(request.user).filter(pk__in=goal_plans).values_list("pk", flat=True))
     return render(request, "goals/onepage_detail.html", {
-        **printing.sheet_context(plan), "errors": selectors.onepage_errors(plan),
-        "can_change": can_change, "updatable": updatable,
+        **context, "errors": selectors.onepage_errors(plan),
+        "can_change": can_change, "updatable": updatable, "visible_plans": visible_plans,
+        "parent_visible": plan.parent_id is not None and can(request.user, plan.parent, VIEW),
+        "basis_visible": plan.plan_id is not None and can(request.user, plan.plan, VIEW),
         "may_approve": plan.status == PlanStatus.SUBMITTED and services.may_approve(request.user, plan),
         "children": selectors.onepages_for(request.user, plan.institution).filter(parent=plan)})
 
@@ -283,7 +300,7 @@ def onepage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OnePageForm(_data(request), request=request, instance=plan)
     return _edit(request, form, lambda f: services.onepage_save(actor=request.user, plan=_fresh(plan),
                                                                 data=f.service_data()),
-                 title=f"编辑一页纸计划：{plan}", back=reverse("goals:onepage_detail", args=[pk]))
+                 title=f"编辑一页纸计划：{plan}", back=reverse("goals:onepage_detail", args=[pk]), onepage=plan)
 
 
 def _part_back(part: Any) -> str:
@@ -297,7 +314,7 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
                          instance=Objective(institution=plan.institution, plan=plan))
     return _edit(request, form, lambda f: services.objective_save(actor=request.user, onepage=plan,
                                                                   data=f.service_data()),
-                 title=f"新增目标：{plan}", back=reverse("goals:onepage_detail", args=[pk]))
+                 title=f"新增目标：{plan}", back=reverse("goals:onepage_detail", args=[pk]), onepage=plan)
 
 
 @login_required
@@ -306,7 +323,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectiveForm(_data(request), request=request, onepage=objective.plan, instance=objective)
     return _edit(request, form, lambda f: services.objective_save(
         actor=request.user, onepage=objective.plan, objective=_fresh(objective), data=f.service_data()),
-        title=f"编辑目标：{objective}", back=_part_back(objective))
+        title=f"编辑目标：{objective}", back=_part_back(objective), onepage=objective.plan)
 
 
 @login_required
@@ -316,7 +333,7 @@ def task_add(request: HttpRequest, pk: int) -> HttpResponse:
                     instance=PlanTask(institution=plan.institution, plan=plan))
     return _edit(request, form, lambda f: services.plan_task_save(
         actor=request.user, onepage=plan, data=f.service_data(), objectives=list(f.cleaned_data["objectives"])),
-        title=f"新增主要任务：{plan}", back=reverse("goals:onepage_detail", args=[pk]))
+        title=f"新增主要任务：{plan}", back=reverse("goals:onepage_detail", args=[pk]), onepage=plan)
 
 
 @login_required
@@ -328,7 +345,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit(request, form, lambda f: services.plan_task_save(
         actor=request.user, onepage=task.plan, task=_fresh(task), data=f.service_data(),
         objectives=list(f.cleaned_data["objectives"])),
-        title=f"编辑主要任务：{task}", back=_part_back(task))
+        title=f"编辑主要任务：{task}", back=_part_back(task), onepage=task.plan)
 
 
 @login_required
@@ -337,7 +354,7 @@ def cost_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = CostForm(_data(request), request=request, instance=Cost(institution=plan.institution, plan=plan))
     return _edit(request, form, lambda f: services.cost_save(actor=request.user, onepage=plan,
                                                              data=f.service_data()),
-                 title=f"新增成本：{plan}", back=reverse("goals:onepage_detail", args=[pk]))
+                 title=f"新增成本：{plan}", back=reverse("goals:onepage_detail", args=[pk]), onepage=plan)
 
 
 @login_required
@@ -346,7 +363,7 @@ def cost_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CostForm(_data(request), request=request, instance=cost)
     return _edit(request, form, lambda f: services.cost_save(actor=request.user, onepage=cost.plan,
                                                              cost=_fresh(cost), data=f.service_data()),
-                 title=f"编辑成本：{cost}", back=_part_back(cost))
+                 title=f"编辑成本：{cost}", back=_part_back(cost), onepage=cost.plan)
 
 
 def _plan_part_delete(model: type, plan_of: Callable[[Any], Plan]) -> Callable[[HttpRequest, int], HttpResponse]:
@@ -370,8 +387,12 @@ def _part_delete(model: type) -> Callable[[HttpRequest, int], HttpResponse]:
         part = _get(request, model, pk)
         get_object_for_user(OnePagePlan.objects.all(), request.user, CHANGE, pk=part.plan_id)
         back = _part_back(part)
-        services.onepage_part_delete(actor=request.user, obj=part)
-        messages.success(request, "已删除")
+        try:
+            services.onepage_part_delete(actor=request.user, obj=part)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已删除")
         return HttpResponseRedirect(back)
 
     view.__name__ = f"{model.__name__.lower()}_delete"
@@ -386,7 +407,9 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get(request, PlanTask, pk)
     may_report = can(request.user, task, CHANGE)
     plan_visible = can(request.user, task.plan, VIEW)
-    form = ProgressForm(_data(request), initial={"month": datetime.date.today().month, "progress": task.progress})
+    # Nothing pre-filled: a report is a statement for a month, and one click must not save last month's figure
+    # again as this month's with no word of what was done.
+    form = ProgressForm(_data(request))
     if request.method == "POST":
         if not may_report:
             raise PermissionDenied("只有任务负责人或计划编制人可以填报进度")
