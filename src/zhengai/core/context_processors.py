@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+from .choices import ADMIN_ROLES, CLASS_ROLES, INSTITUTION_WIDE_ROLES, Role
 from .middleware import institution_of
 from .permissions import access_for
 
@@ -43,7 +43,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("课程", "org:course_list", None),
         ("教师", "org:teacher_list", None),
         ("班级", "org:klass_list", None),
-        ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COUNSELLOR}),
+        ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, *CLASS_ROLES}),
     ]),
     ("状态数据", [
         ("状态数据", "statedata:overview", None),

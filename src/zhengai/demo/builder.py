@@ -318,6 +318,11 @@ class DemoBuilder:
         teacher.user = user
         teacher.save(update_fields=["user"])
         self.account("counsellor", Role.COUNSELLOR, klass)
+        # The class's 班主任: another teacher of the college, with their own teacher record.
+        head_teacher = next(t for t in self.teachers_by_unit[it.pk] if t.pk != teacher.pk)
+        user = self.account("headteacher", Role.HEAD_TEACHER, klass, name=head_teacher.name)
+        head_teacher.user = user
+        head_teacher.save(update_fields=["user"])
         user = self.account("student", Role.STUDENT, student, name=student.name)
         student.user = user
         student.save(update_fields=["user"])
@@ -345,5 +350,5 @@ def demo_accounts(institution: Institution) -> list[DemoAccount]:
     return rows
 
 
-DEMO_USERNAMES = ["leader", "quality", "head", "major", "course", "teacher", "counsellor", "student",
+DEMO_USERNAMES = ["leader", "quality", "head", "major", "course", "teacher", "counsellor", "headteacher", "student",
                   "supervisor", "steward", "authority", "expert"]
