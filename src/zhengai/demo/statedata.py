@@ -468,7 +468,12 @@ class StateDataBuilder:
             plan = []
             for c in courses:
                 pool = teachers_of.get(c.pk, [])
-                plan.append((c, pool[_n(k.code) % len(pool)] if pool else None))
+                teacher = pool[_n(k.code) % len(pool)] if pool else None
+                if c.pk == self.demo_course.pk:
+                    # The demo teacher teaches the demo course's classes, so their own cycle has the process data
+                    # the 诊断 gate asks for (授课到课率, 所授课程作业完成率).
+                    teacher = self.demo_teacher_id
+                plan.append((c, teacher))
             klass_plan[k.pk] = plan
         weak_class = self.demo_class.pk
         class_effect = {k.pk: rng.gauss(0, 0.006) for k in self.b.classes}

@@ -263,11 +263,10 @@ def _scoped_owners(institution: Any, level: str) -> dict[int, int]:
     roles, model = OWNER_ROLES[level]
     ct = ContentType.objects.get_for_model(model)
     owners: dict[int, int] = {}
-    for role in roles:
-        for scope_id, user_id in (Membership.objects.filter(institution=institution, role=role, scope_type=ct,
-                                                            active=True).order_by("pk")
-                                  .values_list("scope_id", "user_id")):
-            owners.setdefault(scope_id, user_id)
+    rows = Membership.objects.filter(institution=institution, role__in=list(roles), scope_type=ct,
+                                     active=True).order_by("pk").values_list("role", "scope_id", "user_id")
+    for _role, scope_id, user_id in sorted(rows, key=lambda r: roles.index(r[0])):   # stable: pk order kept
+        owners.setdefault(scope_id, user_id)
     return owners
 
 
