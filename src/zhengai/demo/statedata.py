@@ -325,7 +325,7 @@ class StateDataBuilder:
             else:
                 hours = rng.uniform(60, 140)
             # 双师: as the org says now; some earned it during the three years (never lost).
-            dual_from = (HISTORY[0] if rng.random() < 0.82 else rng.choice([2024, 2025])) if t.dual_qualified \
+            dual_from = (HISTORY[0] if rng.random() < 0.88 else rng.choice([2024, 2025])) if t.dual_qualified \
                 else 9999
             for year in (*HISTORY, *YEARS):
                 if year < joined:
