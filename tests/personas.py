@@ -80,6 +80,7 @@ def build_college(code: str, name: str, prefix: str, kind: str = InstitutionKind
     c.teachers["t1"].user = teacher
     c.teachers["t1"].save()
     person("counsellor", Role.COUNSELLOR, c.classes["soft1"], label="辅导员")
+    person("head_teacher", Role.HEAD_TEACHER, c.classes["soft1"], label="班主任")
     student = person("student", Role.STUDENT, c.students["s1"], label="王同学")
     c.students["s1"].user = student
     c.students["s1"].save()

@@ -17,6 +17,7 @@ from zhengai.frameworks.services import framework_adopt, load_builtin
         ("course_leader", ["我负责的课程：Java程序设计"], False),
         ("teacher", ["我的教师档案：张老师"], False),
         ("counsellor", ["我带的班级：软件2401"], False),
+        ("head_teacher", ["我带的班级：软件2401"], False),
         ("student", ["我的学籍：王同学"], False),
     ],
 )

@@ -9,7 +9,7 @@ from zhengai.core.context_processors import navigation
 from zhengai.frameworks.services import framework_adopt, load_builtin
 
 PERSONAS = ["leader", "quality", "steward", "head", "major_leader", "course_leader", "teacher", "counsellor",
-            "student"]
+            "head_teacher", "student"]
 
 
 @pytest.mark.parametrize("who", PERSONAS)
@@ -56,3 +56,12 @@ def test_a_teacher_reaches_their_portrait_from_the_menu(college, rf):
     assert menu["我的画像"] == f"/entities/teacher/{college.teachers['t1'].pk}/"
     assert "驾驶舱" in menu  # staff entries stay
     assert "我的画像" not in _menu(rf, college.users["quality"])  # no teacher or student record
+
+
+def test_a_head_teacher_has_the_class_peoples_menu(college, rf):
+    """The 班主任 answers for a class's students as the counsellor does, so their menu lists the students."""
+    request = rf.get("/")
+    request.user = college.users["head_teacher"]
+    request.session = {}
+    labels = {link["label"] for section in navigation(request)["nav_sections"] for link in section["links"]}
+    assert "学生" in labels

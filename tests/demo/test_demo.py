@@ -63,6 +63,7 @@ def test_small_demo_is_a_tenth_and_has_every_role(db):
     _state_data_is_complete_and_consistent(inst)
     _every_level_is_measured_and_warned(inst)
     _demo_accounts_see_their_warnings(inst)
+    _calibrated_to_a_plausible_college(inst)
 
 
 def _state_data_is_complete_and_consistent(inst) -> None:
@@ -117,10 +118,44 @@ def _every_level_is_measured_and_warned(inst) -> None:
     assert QCPoint.objects.get(institution=inst, code="S12").lead_unit.name == "学生工作处"
 
 
+def _calibrated_to_a_plausible_college(inst) -> None:
+    """Issue 11 fault 6: the small demo had a 生师比 of 36.5, every major failed 总学时 and it opened over 1 000
+    warnings (59 % of its entities). A plausible college: 生师比 about 16–18, most majors at or above the
+    2 500-hour line and a few below, no point failed by most of its entities, and a few percent of entities
+    warned."""
+    from zhengai.monitoring.choices import OPEN_STATES
+    from zhengai.org.entities import ENTITY_FIELDS, entity_queryset
+
+    measurements = Measurement.objects.filter(institution=inst, version=1)
+    for code in YEAR_CODES:
+        ratio = measurements.get(qc_point__code="S01", period__code=code).value
+        assert 15 <= ratio <= 19, (code, ratio)
+        hours = Counter(measurements.filter(qc_point__code="M03", period__code=code).values_list("status", flat=True))
+        below = hours[Status.WARNING] + hours[Status.FAIL]
+        assert 1 <= below < 0.3 * sum(hours.values()), (code, hours)
+    # Below the school, no QC point is missed by more than a third of the entities it judges.
+    judged = Counter()
+    flagged = Counter()
+    for code, status in measurements.exclude(level="school").exclude(status=Status.NO_DATA).values_list(
+            "qc_point__code", "status"):
+        judged[code] += 1
+        flagged[code] += status in (Status.WARNING, Status.FAIL)
+    worst = {code: round(flagged[code] / judged[code], 2) for code in judged if flagged[code] > judged[code] / 3}
+    assert not worst, worst
+    # A few percent of the entities are warned; the inbox holds a fraction of the entities, not more warnings
+    # than a third of them.
+    entities = sum(entity_queryset(level, inst).count() for level in ENTITY_FIELDS)
+    open_warnings = Warning.objects.filter(institution=inst, kind="qc_point", state__in=OPEN_STATES)
+    warned = open_warnings.values("entity_key").distinct().count()
+    assert 0.02 * entities <= warned <= 0.15 * entities, (warned, entities)
+    assert 0.05 * entities <= open_warnings.count() <= 0.25 * entities, (open_warnings.count(), entities)
+
+
 def _demo_accounts_see_their_warnings(inst) -> None:
     by_name = {m.user.username: m for m in Membership.objects.filter(institution=inst).select_related("user")}
     for username, field in [("major", "major"), ("course", "course"), ("teacher", "teacher"),
-                            ("counsellor", "klass"), ("counsellor", "student__klass")]:
+                            ("counsellor", "klass"), ("counsellor", "student__klass"),
+                            ("headteacher", "klass"), ("headteacher", "student__klass")]:
         membership = by_name[username]
         mine = my_warnings(membership.user, inst)
         assert mine.filter(**{f"{field}_id": membership.scope_id}).exists(), (username, field)

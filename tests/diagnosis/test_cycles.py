@@ -41,12 +41,12 @@ def test_diagnosis_stage_needs_the_years_measurements(college):
 
 
 def test_no_data_does_not_pass_the_diagnosis_gate(college):
-    """Measurements that are all 无数据 give nothing to diagnose: the gate names them, and passes once the one
-    that counts (a newer data version) has data."""
+    """Measurements that are all 无数据 give nothing to diagnose: the gate names them, and passes once the ones
+    that count (a newer data version) have data — every one of them."""
     c = college
     cycle = advance_to(major_cycle(c), "诊断")
     blank = measure(c.institution, point(c.institution, "M03"), c.majors["soft"], "no_data")
-    measure(c.institution, point(c.institution, "M04"), c.majors["soft"], "no_data")
+    other = measure(c.institution, point(c.institution, "M04"), c.majors["soft"], "no_data")
     with pytest.raises(ValidationError) as exc:
         advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
     assert "无数据" in str(exc.value) and "M03 质控点M03" in str(exc.value) and "M04" in str(exc.value)
@@ -54,6 +54,11 @@ def test_no_data_does_not_pass_the_diagnosis_gate(college):
     assert cycle.stage.name == "诊断"
     blank.pk, blank.version, blank.status, blank.value = None, 2, "warning", 40
     blank.save()
+    with pytest.raises(ValidationError) as exc:
+        advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+    assert "M04" in str(exc.value) and "M03" not in str(exc.value)
+    other.pk, other.version, other.status, other.value = None, 2, "pass", 30
+    other.save()
     cycle = advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
     assert cycle.stage.name == "改进"
 
@@ -265,3 +270,22 @@ def test_stages_rename_reorder_add_and_scheme_change_refused_while_cycles_are_op
     assert cycle.stage.name == "标准"
     with pytest.raises(PermissionDenied):
         services.stage_add(actor=c.users["teacher"], institution=inst, name="学习")
+
+
+def test_one_no_data_point_beside_measured_ones_blocks_the_diagnosis_gate(college):
+    """Issue 11 fault 5: 无数据 does not pass the gate — not only when every point is 无数据. The message names the
+    point without data, not the measured one; once it has data the gate passes."""
+    c = college
+    cycle = advance_to(major_cycle(c), "诊断")
+    measure(c.institution, point(c.institution, "M01"), c.majors["soft"], "pass")
+    blank = measure(c.institution, point(c.institution, "M03"), c.majors["soft"], "no_data")
+    with pytest.raises(ValidationError) as exc:
+        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+    text = str(exc.value)
+    assert "无数据" in text and "M03 质控点M03" in text and "M01" not in text
+    cycle.refresh_from_db()
+    assert cycle.stage.name == "诊断"
+    blank.pk, blank.version, blank.status, blank.value = None, 2, "pass", 2600
+    blank.save()
+    cycle = services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
+    assert cycle.stage.name == "改进"

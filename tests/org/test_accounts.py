@@ -138,7 +138,7 @@ def test_the_list_shows_roles_with_their_scope_and_filters_by_search_and_role(co
     client = login(college.users["quality"])
     page = client.get(reverse("org:account_list")).content.decode()
     assert "专业带头人 · 软件技术（510201）" in page and "部门负责人 · 信息工程学院（U01）" in page
-    assert "共 11 个账号" in page
+    assert "共 12 个账号" in page
     found = client.get(reverse("org:account_list"), {"q": "软件专业"}).content.decode()
     assert ">major_leader<" in found and ">course_leader<" not in found and "共 1 个账号" in found
     by_role = client.get(reverse("org:account_list"), {"role": Role.COUNSELLOR}).content.decode()
@@ -155,7 +155,7 @@ def test_the_list_is_paginated_and_a_revoked_account_stays_listed(college, login
     accounts.role_revoke(actor=office, membership=membership(college, "expert", Role.EXPERT))
     client = login(office)
     first = client.get(reverse("org:account_list")).content.decode()
-    assert "共 31 个账号" in first and "第 1 / 2 页" in first
+    assert "共 32 个账号" in first and "第 1 / 2 页" in first
     second = client.get(reverse("org:account_list"), {"page": 2}).content.decode()
     assert ">teacher<" in second and ">p00<" not in second
     revoked = client.get(reverse("org:account_list"), {"q": "expert"}).content.decode()

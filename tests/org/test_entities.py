@@ -35,10 +35,18 @@ def test_a_parent_units_head_answers_for_a_sub_units_major_everywhere(college):
     assert not Measurement.objects.restrict(outsider).filter(major=major).exists()
 
 
-def test_a_students_warning_goes_to_the_counsellor_of_their_class(college):
+def test_a_students_warning_goes_to_the_counsellor_and_the_head_teacher_of_their_class(college):
+    """A class has a counsellor (辅导员) and a head teacher (班主任): both answer for it and its students, and
+    nobody else's class."""
     c = college
-    s1 = c.students["s1"]
-    assert entities.responsible_people(c.institution, Level.STUDENT, [s1.pk]) == {s1.pk: {c.users["counsellor"].pk}}
+    s1, s2 = c.students["s1"], c.students["s2"]
+    both = {c.users["counsellor"].pk, c.users["head_teacher"].pk}
+    assert entities.responsible_people(c.institution, Level.STUDENT, [s1.pk]) == {s1.pk: both}
+    assert entities.responsible_people(c.institution, Level.CLASS, [c.classes["soft1"].pk]) == {
+        c.classes["soft1"].pk: both}
+    head_teacher = c.users["head_teacher"]
+    assert entities.answers_for(head_teacher, s1) and entities.answers_for(head_teacher, c.classes["soft1"])
+    assert not entities.answers_for(head_teacher, s2) and not entities.answers_for(head_teacher, c.classes["mech1"])
 
 
 def test_an_entity_whose_owner_has_no_account_reaches_its_units_head(college):

@@ -45,6 +45,7 @@ class Role(models.TextChoices):
     COURSE_LEADER = "course_leader", "课程负责人"
     TEACHER = "teacher", "教师"
     COUNSELLOR = "counsellor", "辅导员"
+    HEAD_TEACHER = "head_teacher", "班主任"
     STUDENT = "student", "学生"
     SUPERVISOR = "supervisor", "督导"
     DATA_STEWARD = "data_steward", "数据管理员"
@@ -77,9 +78,15 @@ SCOPED_ROLES = {
     Role.MAJOR_LEADER: "major",
     Role.COURSE_LEADER: "course",
     Role.COUNSELLOR: "class",
+    Role.HEAD_TEACHER: "class",
     Role.TEACHER: "teacher",
     Role.STUDENT: "student",
 }
+# The roles that answer for a class and its students: its counsellor (辅导员, student affairs) and its head
+# teacher (班主任, a teacher who looks after the class's learning). Both see the class and are told of its
+# students' warnings; every rule about "the class's people" reads these, never one of the two roles. In order:
+# where one of them is picked (the owner of the class's cycle) it is the counsellor.
+CLASS_ROLES: tuple[str, ...] = (Role.COUNSELLOR, Role.HEAD_TEACHER)
 
 
 class AuditAction(models.TextChoices):

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, MEMBER_ROLES, Role
+from .choices import ADMIN_ROLES, CLASS_ROLES, INSTITUTION_WIDE_ROLES, MEMBER_ROLES, Role
 from .middleware import institution_of
 from .permissions import access_for
 
@@ -48,7 +48,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("课程", "org:course_list", STAFF),
         ("教师", "org:teacher_list", STAFF & MEMBER_ROLES),  # a roster of people: not for the authority
         ("班级", "org:klass_list", STAFF),
-        ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, Role.COUNSELLOR}),
+        ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, *CLASS_ROLES}),
     ]),
     ("状态数据", [
         ("状态数据", "statedata:overview", STAFF),

@@ -95,12 +95,14 @@ class Access:
         roles = self.roles(institution_id)
         return not self.is_superuser and bool(roles) and roles <= AUTHORITY_ROLES
 
-    def scoped_ids(self, role: str, model: type[models.Model]) -> set[int]:
-        """Primary keys of the `model` objects the user's `role` memberships are scoped to."""
+    def scoped_ids(self, role: str | Iterable[str], model: type[models.Model]) -> set[int]:
+        """Primary keys of the `model` objects the user's `role` memberships (one role or a set of roles, as
+        `CLASS_ROLES`) are scoped to."""
         from django.contrib.contenttypes.models import ContentType
 
+        roles = {role} if isinstance(role, str) else set(role)
         ct = ContentType.objects.get_for_model(model)
-        return {m.scope_id for m in self.memberships if m.role == role and m.scope_type_id == ct.pk and m.scope_id}
+        return {m.scope_id for m in self.memberships if m.role in roles and m.scope_type_id == ct.pk and m.scope_id}
 
 
 def through(parent: type[models.Model], field: str, access: Access, action: str) -> Q:

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from zhengai.core.choices import INSTITUTION_WIDE_ROLES, Role
+from zhengai.core.choices import CLASS_ROLES, INSTITUTION_WIDE_ROLES, Role
 from zhengai.core.models import AuditEntry, Institution
 from zhengai.core.permissions import VIEW, access_for
 from zhengai.org.models import Course, Klass, Major, Student, Teacher, Unit
@@ -55,7 +55,7 @@ def scoped_cards(user: Any, institution: Institution) -> list[dict[str, Any]]:
                                 f"{course.hours} 学时（实践 {course.practice_hours}）",
                                 "授课教师：" + ("、".join(t.name for t in course.teachers.all()) or "未设置")]})
     for klass in Klass.objects.restrict(user, VIEW).filter(
-            pk__in=access.scoped_ids(Role.COUNSELLOR, Klass), institution=institution).select_related("major"):
+            pk__in=access.scoped_ids(CLASS_ROLES, Klass), institution=institution).select_related("major"):
         n = Student.objects.restrict(user, VIEW).filter(klass=klass, active=True).count()
         cards.append({"title": f"我带的班级：{klass.name}", "url": _link("klass", klass.pk),
                       "facts": [klass.major.name, f"{klass.cohort}级", f"学生 {n} 人"]})

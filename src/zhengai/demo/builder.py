@@ -44,13 +44,20 @@ DEMO_NAME = "江城职业技术学院"
 DEMO_PASSWORD = "zhengai2026"  # noqa: S105 — the demo college's published password (README)
 
 SIZES = {
-    # full: ~60 majors, ~1 500 courses, ~700 teachers, ~15 000 students over three cohorts.
+    # full: ~60 majors, ~1 500 courses, ~1 100 teachers, ~15 000 students over three cohorts. The teachers are as
+    # many as a college of that size has: a 生师比 of about 17 (教育部 line 18).
     "full": {"colleges": 12, "courses_per_major": 25, "students_per_class": 42, "classes_per_cohort": 2,
-             "teachers_per_college": 50, "teachers_general": 100},
-    # small: a tenth of it, for tests.
-    "small": {"colleges": 3, "courses_per_major": 8, "students_per_class": 33, "classes_per_cohort": 1,
-              "teachers_per_college": 14, "teachers_general": 10},
+             "teachers_per_college": 84, "teachers_general": 110},
+    # small: a tenth of it, for tests — in the same proportions (生师比 about 17, 100+ students per major, a
+    # programme's hours in fewer, longer courses).
+    "small": {"colleges": 3, "courses_per_major": 14, "students_per_class": 37, "classes_per_cohort": 1,
+              "teachers_per_college": 36, "teachers_general": 14},
 }
+# A three-year programme's 总学时 (教职成〔2019〕13号: no fewer than 2 500): most majors plan 2 510–2 800, one in
+# eight falls short (2 380–2 490) — the 总学时 warnings of a real college.
+PROGRAMME_HOURS = (2640, 70)
+SHORT_PROGRAMME = (8, 2380, 2490)
+INTERNSHIP = "岗位实习"   # every programme has its six months' 岗位实习; the other courses are drawn
 COHORTS = (2023, 2024, 2025)
 
 
@@ -165,8 +172,9 @@ class DemoBuilder:
         rng = self.rng
         teachers = []
         number = 0
-        kinds = [(TeacherKind.FULL_TIME, 0.74), (TeacherKind.INTERNAL_PART_TIME, 0.10),
-                 (TeacherKind.EXTERNAL_PART_TIME, 0.11), (TeacherKind.EXTERNAL_GUEST, 0.05)]
+        # Enough teachers from companies that they give a fifth of the teaching (企业兼职教师授课比例 ≥ 20%).
+        kinds = [(TeacherKind.FULL_TIME, 0.70), (TeacherKind.INTERNAL_PART_TIME, 0.08),
+                 (TeacherKind.EXTERNAL_PART_TIME, 0.16), (TeacherKind.EXTERNAL_GUEST, 0.06)]
         titles = [("senior", 0.08), ("associate", 0.30), ("intermediate", 0.40), ("junior", 0.17), ("none", 0.05)]
         degrees = [("doctor", 0.06), ("master", 0.58), ("bachelor", 0.34), ("none", 0.02)]
 
@@ -190,7 +198,7 @@ class DemoBuilder:
                     institution=self.inst, code=f"T{number:05d}", name=self.person_name(), unit=unit, kind=kind,
                     gender=rng.choice("MF"), birth_year=rng.randint(1965, 1998),
                     title=pick(titles), degree=pick(degrees),
-                    dual_qualified=full_time and rng.random() < 0.62 or kind == TeacherKind.EXTERNAL_PART_TIME,
+                    dual_qualified=full_time and rng.random() < 0.72 or kind == TeacherKind.EXTERNAL_PART_TIME,
                 ))
         Teacher.objects.bulk_create(teachers, batch_size=1000)
         self.teachers_by_unit: dict[int, list[Teacher]] = {}
@@ -212,18 +220,26 @@ class DemoBuilder:
         Unit.objects.bulk_create(offices)
 
         general = [Course(institution=inst, code=code, name=name, unit=self.general_units[0 if i < 4 else 1],
-                          course_type=kind, hours=hours, practice_hours=practice, is_core=False)
+                          course_type=kind, hours=hours, practice_hours=practice, is_core=False,
+                          co_developed=code in cat.CO_DEVELOPED_GENERAL)
                    for i, (code, name, kind, hours, practice) in enumerate(cat.GENERAL_COURSES)]
         own: list[tuple[Course, Major]] = []
         n = 0
+        general_hours = sum(hours for _code, _name, _kind, hours, _practice in cat.GENERAL_COURSES)
+        internship = next(p for p in cat.COURSE_PATTERNS if p[0] == INTERNSHIP)
+        others = [p for p in cat.COURSE_PATTERNS if p[0] != INTERNSHIP]
+        every, low, high = SHORT_PROGRAMME
+        short = {m.pk for m in rng.sample(self.majors, max(1, len(self.majors) // every))}
         for major in self.majors:
-            patterns = rng.sample(cat.COURSE_PATTERNS, self.size["courses_per_major"])
+            patterns = rng.sample(others, self.size["courses_per_major"] - 1) + [internship]
+            planned = rng.uniform(low, high) if major.pk in short else max(2510.0, rng.gauss(*PROGRAMME_HOURS))
+            patterns = self.programme(patterns, general_hours, planned)
             for i, (stem, kind, hours, practice) in enumerate(patterns):
                 n += 1
                 subject = major.name.replace("技术", "").replace("管理", "") or major.name
                 course = Course(institution=inst, code=f"C{major.code}{i + 1:02d}", name=f"{subject}{stem}",
                                 unit=major.unit, course_type=kind, hours=hours, practice_hours=practice,
-                                is_core=i < 6, co_developed=kind != "A" and rng.random() < 0.3)
+                                is_core=i < 6, co_developed=kind != "A" and rng.random() < 0.75)
                 own.append((course, major))
         Course.objects.bulk_create(general + [c for c, _ in own], batch_size=1000)
         by_code = {c.code: c for c in Course.objects.filter(institution=inst)}
@@ -244,6 +260,22 @@ class DemoBuilder:
                 teach.append(course_teachers(course_id=by_code[course.code].pk, teacher_id=t.pk))
         course_teachers.objects.bulk_create(teach, batch_size=2000)
         self.courses = by_code
+
+    def programme(self, patterns: list[tuple], general_hours: int, planned: float) -> list[tuple]:
+        """The major's own courses with their hours scaled so that the programme (its courses and the general
+        ones) reaches the major's planned 总学时; the 岗位实习 keeps its six months. Hours stay even, a type A
+        course has no practice and a type C course is all practice (statedata/checks.py course_hours)."""
+        fixed = sum(h for stem, _k, h, _p in patterns if stem == INTERNSHIP)
+        scalable = sum(h for stem, _k, h, _p in patterns if stem != INTERNSHIP) or 1
+        factor = max(0.5, (planned - general_hours - fixed) / scalable)
+        result = []
+        for stem, kind, hours, practice in patterns:
+            if stem != INTERNSHIP:
+                new = max(16, 2 * round(hours * factor / 2))
+                practice = 0 if kind == "A" else new if kind == "C" else min(new, 2 * round(practice * factor / 2))
+                hours = new
+            result.append((stem, kind, hours, practice))
+        return result
 
     def build_classes_and_students(self) -> None:
         rng, inst = self.rng, self.inst
@@ -318,6 +350,11 @@ class DemoBuilder:
         teacher.user = user
         teacher.save(update_fields=["user"])
         self.account("counsellor", Role.COUNSELLOR, klass)
+        # The class's 班主任: another teacher of the college, with their own teacher record.
+        head_teacher = next(t for t in self.teachers_by_unit[it.pk] if t.pk != teacher.pk)
+        user = self.account("headteacher", Role.HEAD_TEACHER, klass, name=head_teacher.name)
+        head_teacher.user = user
+        head_teacher.save(update_fields=["user"])
         user = self.account("student", Role.STUDENT, student, name=student.name)
         student.user = user
         student.save(update_fields=["user"])
@@ -345,5 +382,5 @@ def demo_accounts(institution: Institution) -> list[DemoAccount]:
     return rows
 
 
-DEMO_USERNAMES = ["leader", "quality", "head", "major", "course", "teacher", "counsellor", "student",
+DEMO_USERNAMES = ["leader", "quality", "head", "major", "course", "teacher", "counsellor", "headteacher", "student",
                   "supervisor", "steward", "authority", "expert"]

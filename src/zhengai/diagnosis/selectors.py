@@ -159,6 +159,14 @@ def points_missing_improvement(cycle: Cycle) -> list:
     return [p for p in flagged if p.pk not in covered]
 
 
+def no_data_points(cycle: Cycle, measured: list[Measurement] | None = None) -> list:
+    """The active QC points measured for the cycle's entity in its year that have no data in any period of the
+    year (only 无数据 measurements), in the points' order."""
+    measured = [m for m in latest_measurements(cycle) if m.qc_point.active] if measured is None else measured
+    with_data = set(year_measurements(cycle).exclude(status=Status.NO_DATA).values_list("qc_point_id", flat=True))
+    return [m.qc_point for m in measured if m.qc_point_id not in with_data]
+
+
 def gate_problems(cycle: Cycle, gate: str) -> list[str]:
     """What is missing before a stage with this gate may be passed (empty: nothing missing)."""
     if gate == Gate.MEASUREMENTS:
@@ -167,12 +175,15 @@ def gate_problems(cycle: Cycle, gate: str) -> list[str]:
         if not measured:
             return [f"缺少测量结果：{cycle.entity}在{year}还没有任何质控点的测量结果，"
                     f"请先导入状态数据并计算质控点（或由质管办重新计算）"]
-        # 无数据 is not a result: measurements that are all 无数据 give nothing to diagnose against. (A few points
-        # without data beside measured ones do not block: a teacher without attendance records can still be
-        # diagnosed on the rest; the cycle page lists those points as 无数据.)
-        if all(m.status == Status.NO_DATA for m in measured):
-            names = "、".join(f"{m.qc_point.code} {m.qc_point.name}" for m in measured)
-            return [f"缺少有数据的测量结果：{cycle.entity}在{year}的质控点测量结果均为“无数据”（{names}），"
+        # 无数据 is not a result, and a diagnosis that skips a point it has no data for is not a diagnosis of that
+        # point (issue 11, fault 5): every point measured for the entity must have data in the year. A point
+        # counts as measured with data when any of its periods in the year has some (a monthly point is judged
+        # on the months that have records, not refused for a month still to come).
+        blank = no_data_points(cycle, measured)
+        if blank:
+            names = "、".join(f"{p.code} {p.name}" for p in blank)
+            whole = "均为" if len(blank) == len(measured) else "有"
+            return [f"缺少有数据的测量结果：{cycle.entity}在{year}的质控点测量结果{whole}“无数据”（{names}），"
                     f"无法据以诊断。请先补齐相应的状态数据并重新计算"]
     if gate == Gate.IMPROVEMENTS:
         missing = points_missing_improvement(cycle)

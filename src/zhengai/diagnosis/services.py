@@ -275,15 +275,16 @@ def period_for(frequency: str, today: datetime.date, year: Period | None = None)
 
 
 def _scoped_owners(institution: Any, level: str) -> dict[int, int]:
-    """Scope object id → the user holding the level's responsible role (the earliest grant if several)."""
+    """Scope object id → the user holding the level's responsible role (the earliest grant if several; of a
+    class's two roles the counsellor's, who owns the class's cycles, before the head teacher's)."""
     if level not in OWNER_ROLES:
         return {}
-    role, model = OWNER_ROLES[level]
+    roles, model = OWNER_ROLES[level]
     ct = ContentType.objects.get_for_model(model)
     owners: dict[int, int] = {}
-    for scope_id, user_id in (Membership.objects.filter(institution=institution, role=role, scope_type=ct,
-                                                        active=True).order_by("pk")
-                              .values_list("scope_id", "user_id")):
+    rows = Membership.objects.filter(institution=institution, role__in=list(roles), scope_type=ct,
+                                     active=True).order_by("pk").values_list("role", "scope_id", "user_id")
+    for _role, scope_id, user_id in sorted(rows, key=lambda r: roles.index(r[0])):   # stable: pk order kept
         owners.setdefault(scope_id, user_id)
     return owners
 

@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from zhengai.core.choices import Role
+from zhengai.core.choices import CLASS_ROLES, Role
 from zhengai.core.models import InstitutionOwned
 from zhengai.core.permissions import VIEW, Access, RestrictedQuerySet, through
 from zhengai.monitoring.models import EntityOwned, owner_q
@@ -41,7 +41,7 @@ def editor_q(access: Access, prefix: str = "") -> Q:
     course; a counsellor the class and its students; a teacher and a student only their own plan."""
     p = prefix
     heads = answered_units(access)
-    counselled = access.scoped_ids(Role.COUNSELLOR, Klass)
+    counselled = access.scoped_ids(CLASS_ROLES, Klass)
     user = access.user.pk
     return (access.institution_q(f"{p}institution", "change", roles=PLANNERS)
             | Q(**{f"{p}unit_id__in": heads})

@@ -9,7 +9,7 @@ sub-units' majors, monitoring did not). There is one rule:
   majors, courses, teachers, and the majors' classes and students;
 * a major leader for the major, the courses that serve it, its classes and students;
 * a course leader for the course; a teacher for themself and the courses they teach;
-* a counsellor (辅导员, who is also the class's 班主任 here) for the class and its students;
+* a class's counsellor (辅导员) and its head teacher (班主任) — `CLASS_ROLES` — for the class and its students;
 * a student for themself.
 
 `answers_q` gives the rule as a filter over any table that reaches an entity, `answers_for` for one entity,
@@ -27,7 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from zhengai.core.choices import Role
+from zhengai.core.choices import CLASS_ROLES, Role
 from zhengai.core.models import Institution, Membership
 from zhengai.core.permissions import Access, access_for
 
@@ -54,12 +54,13 @@ UNIT_PATHS: dict[str, str] = {Level.UNIT: "pk", Level.MAJOR: "unit_id", Level.CO
                               Level.TEACHER: "unit_id", Level.CLASS: "major__unit_id",
                               Level.STUDENT: "major__unit_id"}
 
-# The role whose membership, scoped to the entity, makes its owner (teachers also own themselves by account;
-# a student's owner is the counsellor of their class).
-OWNER_ROLES: dict[str, tuple[str, type[models.Model]]] = {
-    Level.UNIT: (Role.UNIT_HEAD, Unit), Level.MAJOR: (Role.MAJOR_LEADER, Major),
-    Level.COURSE: (Role.COURSE_LEADER, Course), Level.TEACHER: (Role.TEACHER, Teacher),
-    Level.CLASS: (Role.COUNSELLOR, Klass), Level.STUDENT: (Role.COUNSELLOR, Klass),
+# The roles whose membership, scoped to the entity, makes its owner, in order of precedence where one owner is
+# picked (a cycle's): teachers also own themselves by account; a student's owners are the counsellor and the
+# head teacher of their class, the counsellor first.
+OWNER_ROLES: dict[str, tuple[tuple[str, ...], type[models.Model]]] = {
+    Level.UNIT: ((Role.UNIT_HEAD,), Unit), Level.MAJOR: ((Role.MAJOR_LEADER,), Major),
+    Level.COURSE: ((Role.COURSE_LEADER,), Course), Level.TEACHER: ((Role.TEACHER,), Teacher),
+    Level.CLASS: (CLASS_ROLES, Klass), Level.STUDENT: (CLASS_ROLES, Klass),
 }
 
 
@@ -152,7 +153,7 @@ def answers_q(access: Access, level: str, path: str = "") -> Q:
     user = access.user.pk
     units = answered_units(access)
     led = access.scoped_ids(Role.MAJOR_LEADER, Major)
-    counselled = access.scoped_ids(Role.COUNSELLOR, Klass)
+    counselled = access.scoped_ids(CLASS_ROLES, Klass)
     if level == Level.UNIT:
         return Q(**{_at(path, "id") + "__in": units})
     if level == Level.MAJOR:
@@ -202,15 +203,16 @@ def answers_for(user: Any, entity: Any) -> bool:
 
 # ---- the inverse: whom to notify or escalate to --------------------------------------------------------
 
-def _members(institution: Any, role: str, model: type[models.Model], scope_ids: Iterable[int]
+def _members(institution: Any, roles: Iterable[str], model: type[models.Model], scope_ids: Iterable[int]
              ) -> dict[int, set[int]]:
-    """{scope id: user ids} of the active members, with active accounts, holding `role` on those objects."""
+    """{scope id: user ids} of the active members, with active accounts, holding one of `roles` on those
+    objects."""
     result: dict[int, set[int]] = defaultdict(set)
     ids = set(scope_ids) - {None}
     if not ids:
         return result
     for user_id, scope_id in Membership.objects.filter(
-            institution=institution, role=role, active=True, user__is_active=True,
+            institution=institution, role__in=list(roles), active=True, user__is_active=True,
             scope_type=ContentType.objects.get_for_model(model), scope_id__in=ids).values_list("user_id", "scope_id"):
         result[scope_id].add(user_id)
     return result
@@ -223,14 +225,14 @@ def owners(institution: Any, level: str, ids: Iterable[int]) -> dict[int, set[in
     result: dict[int, set[int]] = defaultdict(set)
     if not ids or level == Level.SCHOOL:
         return result
-    role, model = OWNER_ROLES[level]
+    roles, model = OWNER_ROLES[level]
     if level == Level.STUDENT:
         klass_of = dict(Student.objects.filter(pk__in=ids).values_list("pk", "klass_id"))
-        by_class = _members(institution, role, model, klass_of.values())
+        by_class = _members(institution, roles, model, klass_of.values())
         for pk, klass_id in klass_of.items():
             result[pk] |= by_class.get(klass_id, set())
         return result
-    for pk, users in _members(institution, role, model, ids).items():
+    for pk, users in _members(institution, roles, model, ids).items():
         result[pk] |= users
     if level == Level.TEACHER:
         for pk, user_id in Teacher.objects.filter(pk__in=ids, user__isnull=False,
@@ -246,7 +248,7 @@ def unit_heads(institution: Any, unit_ids: Iterable[int | None]) -> dict[int, se
     if not ids:
         return {}
     parents = dict(Unit.objects.filter(institution=institution).values_list("pk", "parent_id"))
-    heads = _members(institution, Role.UNIT_HEAD, Unit, parents)
+    heads = _members(institution, (Role.UNIT_HEAD,), Unit, parents)
     result = {}
     for unit in ids:
         seen, current = set(), unit

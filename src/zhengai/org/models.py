@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from zhengai.core.choices import ADMIN_ROLES, INSTITUTION_WIDE_ROLES, Role
+from zhengai.core.choices import ADMIN_ROLES, CLASS_ROLES, INSTITUTION_WIDE_ROLES, Role
 from zhengai.core.models import InstitutionOwned
 from zhengai.core.permissions import VIEW, Access
 
@@ -363,7 +363,7 @@ class Klass(InstitutionOwned):
             return access.institution_q("institution", VIEW)
         return (_admin(access) | _unit_scope(access, "major__unit")
                 | Q(major_id__in=access.scoped_ids(Role.MAJOR_LEADER, Major))
-                | Q(pk__in=access.scoped_ids(Role.COUNSELLOR, Klass)))
+                | Q(pk__in=access.scoped_ids(CLASS_ROLES, Klass)))
 
 
 class Student(InstitutionOwned):
@@ -396,7 +396,7 @@ class Student(InstitutionOwned):
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         responsible = (_unit_scope(access, "major__unit")
-                       | Q(klass_id__in=access.scoped_ids(Role.COUNSELLOR, Klass)))
+                       | Q(klass_id__in=access.scoped_ids(CLASS_ROLES, Klass)))
         if action == VIEW:
             return (access.institution_q("institution", VIEW, roles=INSTITUTION_WIDE_ROLES) | responsible
                     | Q(major_id__in=access.scoped_ids(Role.MAJOR_LEADER, Major)) | Q(user_id=access.user.pk))
