@@ -387,8 +387,13 @@ class SpiralBuilder:
         """Pass the stages in order up to and including `until` (None: all that remain)."""
         while cycle.stage_id is not None:
             name = cycle.stage.name
-            cycle = cycle_advance(actor=run.actor, cycle=cycle, note=STAGE_NOTES.get(name, "按计划完成。").format(
-                e=run.name))
+            note = STAGE_NOTES.get(name, "按计划完成。").format(e=run.name)
+            # Each step leaves what it produces: a link to the plans page, the note as 诊断's finding when none
+            # was recorded, the entity's latest improvement for 改进.
+            latest = (Improvement.objects.filter(institution=cycle.institution, entity_key=cycle.entity_key)
+                      .order_by("-pk").first())
+            cycle = cycle_advance(actor=run.actor, cycle=cycle, note=note, evidence_url="/goals/onepage/",
+                                  finding_text=note, improvement=latest)
             if name == until:
                 break
         return cycle

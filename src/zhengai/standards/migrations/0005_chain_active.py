@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('standards', '0002_qualitative_points'),
+        ('standards', '0004_c01_not_for_a_type_courses'),
     ]
 
     operations = [

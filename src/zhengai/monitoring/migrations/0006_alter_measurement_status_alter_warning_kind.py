@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0004_measurement_data_as_of_measurement_source_import'),
+        ('monitoring', '0005_judgment_file'),
     ]
 
     operations = [
