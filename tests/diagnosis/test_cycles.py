@@ -280,12 +280,12 @@ def test_one_no_data_point_beside_measured_ones_blocks_the_diagnosis_gate(colleg
     measure(c.institution, point(c.institution, "M01"), c.majors["soft"], "pass")
     blank = measure(c.institution, point(c.institution, "M03"), c.majors["soft"], "no_data")
     with pytest.raises(ValidationError) as exc:
-        services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
+        advance(actor=c.users["major_leader"], cycle=cycle, note="诊断")
     text = str(exc.value)
     assert "无数据" in text and "M03 质控点M03" in text and "M01" not in text
     cycle.refresh_from_db()
     assert cycle.stage.name == "诊断"
     blank.pk, blank.version, blank.status, blank.value = None, 2, "pass", 2600
     blank.save()
-    cycle = services.cycle_advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
+    cycle = advance(actor=c.users["major_leader"], cycle=cycle, note="对照标准诊断")
     assert cycle.stage.name == "改进"
