@@ -54,3 +54,15 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(page.base_url + "/")
+
+
+def pick_person(page, select: str, name: str) -> None:
+    """Choose a person in a people picker: type the name in its search box (htmx fills the select with the
+    matches), then choose the match."""
+    from playwright.sync_api import expect
+
+    field = page.locator(select)
+    page.locator(f"span.person-picker:has({select})").get_by_label("搜索人员").fill(name)
+    option = field.locator("option", has_text=name).first
+    expect(option).to_be_attached()
+    field.select_option(option.get_attribute("value"))

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import pick_person, sign_in
 from zhengai.goals import tracking
 from zhengai.goals.models import Evidence, OnePagePlan, PlanTask, TaskRecord
 from zhengai.monitoring.models import Warning
@@ -40,7 +40,7 @@ def test_head_plans_reports_progress_is_warned_and_records_the_task(page, colleg
     page.get_by_role("link", name="新增主要任务").click()
     page.locator("#id_title").fill("完成软件技术专业人才培养方案修订")
     page.get_by_label("1. 专业建设水平全面提升").check()
-    page.locator("#id_owner").select_option(label="信息学院院长")
+    pick_person(page, "#id_owner", "信息学院院长")
     page.locator(f"input[name=months][value='{today.month}']").check()
     page.locator("#id_due").fill(due.isoformat())
     page.get_by_role("button", name="保存").click()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.diagnosis import adopt_framework, major_cycle, measure, point
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import pick_person, sign_in
 from zhengai.diagnosis.models import Cycle, Improvement
 from zhengai.monitoring.models import Warning
 from zhengai.reports.models import Report
@@ -49,7 +49,7 @@ def test_major_leader_closes_the_cycle_and_the_head_signs_the_report(page, colle
     page.locator("#warnings").get_by_role("link", name="M90 质控点M90").click()
     page.get_by_role("link", name="制定改进措施").click()
     page.locator("#id_measure").fill("增加企业实践课时，组织教师下企业锻炼")
-    page.locator("#id_owner").select_option(label="软件专业带头人")
+    pick_person(page, "#id_owner", "软件专业带头人")
     page.locator("#id_deadline").fill("2025-06-30")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("增加企业实践课时")
