@@ -197,7 +197,8 @@ class StateDataBuilder:
                 enrolled = entered[m.pk][year]
                 report = clip(rng.gauss(0.94 + 0.004 * i + 0.015 * q, 0.01), 0.80, 0.995)
                 admitted = max(enrolled, round(enrolled / report))
-                planned = round(admitted / clip(rng.gauss(1.0, 0.02), 0.93, 1.04))
+                # A plan is a ceiling: a major admits at most its plan (a rate above 100 % reads as a data error).
+                planned = round(admitted / clip(rng.gauss(0.98, 0.02), 0.93, 1.0))
                 local = round(enrolled * rng.uniform(0.35, 0.6))
                 admissions.append(sd.Admission(
                     institution=inst, period=period, table_code="A7-6-1", major=m, planned=planned,
@@ -269,6 +270,7 @@ class StateDataBuilder:
         # The school's basic facts (A1/A3), per student at realistic levels; books fall behind the growth in
         # students in the current year (a 生均图书 warning), new equipment catches up after a weak first year.
         rows = []
+        stock = 0.0
         for i, year in enumerate(YEARS):
             students = self.students_by_year[year]
             converted = students * rng.uniform(1.02, 1.04)
@@ -278,6 +280,9 @@ class StateDataBuilder:
             new_share = (0.09, 0.115, 0.125)[i]
             computers = round(students * (0.115 + 0.005 * i))
             classrooms = max(20, students // 45)
+            # A library's stock grows by its accessions (a stock that shrinks is a data error, check L15); per
+            # student it still falls behind when students grow faster.
+            stock = max(converted * (86 - 5 * i) / 10000, stock + converted * 2.1 / 10000 * 0.6)
             rows.append(sd.InstitutionYear(
                 institution=inst, period=self.periods[year], table_code="A1", converted_students=_d(converted, 1),
                 fulltime_students=students, vocational_students=students, from_high_school=students - secondary - other,
@@ -286,7 +291,7 @@ class StateDataBuilder:
                 equipment_new=_d(equipment * new_share / (1 + new_share)),
                 land_area=_d(students * (63 - i * 0.8)), building_area=_d(students * 31),
                 teaching_area=_d(students * (12.6 + 0.2 * i)), admin_area=_d(students * 2.6),
-                dorm_area=_d(students * 7.1), books=_d(converted * (86 - 5 * i) / 10000),
+                dorm_area=_d(students * 7.1), books=_d(stock),
                 books_new=_d(converted * 2.1 / 10000), computers=round(computers * 1.3),
                 teaching_computers=computers, classrooms=classrooms,
                 multimedia_classrooms=round(classrooms * 0.85), practice_stations=round(students * 0.62)))
