@@ -57,3 +57,21 @@ def test_reports_of_one_period_agree_on_every_figure_and_end_with_its_sources(co
     table = document.tables[-1]
     assert [c.text for c in table.rows[0].cells] == rendering.SOURCE_COLUMNS
     assert len(table.rows) == len(rendering.sources(school, rows)) + 1
+
+
+def test_a_points_year_figure_comes_after_its_months_whatever_the_row_order():
+    """The year and its first month start on the same day; the year's figure (the one a report is about) is the
+    last of its point whichever order the database returned the rows in."""
+    import datetime
+    from itertools import permutations
+    from types import SimpleNamespace
+
+    from zhengai.reports.evidence import _ordered
+
+    point = SimpleNamespace(order=1, code="C07")
+    year = SimpleNamespace(start=datetime.date(2025, 9, 1), end=datetime.date(2026, 8, 31))
+    sep = SimpleNamespace(start=datetime.date(2025, 9, 1), end=datetime.date(2025, 9, 30))
+    aug = SimpleNamespace(start=datetime.date(2026, 8, 1), end=datetime.date(2026, 8, 31))
+    rows = [SimpleNamespace(qc_point=point, period=p, name=n) for p, n in ((year, "year"), (sep, "sep"), (aug, "aug"))]
+    for order in permutations(rows):
+        assert [m.name for m in _ordered(order)] == ["sep", "aug", "year"]

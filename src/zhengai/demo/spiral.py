@@ -34,7 +34,8 @@ Deliberate states (tests/demo/test_demo_spiral.py names them):
   through all ten stages and closed;
 * per run entity, its flagged QC points sorted by how far they are from the pass line: the nearest is made
   effective by data, the farthest (when there are two or more) stays ineffective — warning reopened and
-  escalated; the others are in progress. The major also has one improvement from a finding (no QC point)
+  escalated; the others are in progress. When no entity has two, the single flagged point farthest from its
+  line stays ineffective instead (`judgements`). The major also has one improvement from a finding (no QC point)
   marked "not carried out", and the school one planned but not yet started;
 * the 2026-2027 cycles open at their first stage (cycles_open_due on DEMO_TODAY);
 * reports of 2025-2026: the school's signed by the quality office and the president, the first college's signed
@@ -459,13 +460,23 @@ class SpiralBuilder:
                 continue   # the school's middle point: planned, not yet started
             improvement_start(actor=run.owner, improvement=improvement, started_on=STARTED_ON)
 
+    def judgements(self) -> list[tuple[Run, list[tuple[tuple[Any, Measurement], bool]]]]:
+        """Which flagged points the year-end data judges, and whether each improvement worked: per run, the
+        nearest point passes and the farthest of two or more does not. A plausible college flags one point per
+        entity as often as several; when no run has two, the single flagged point farthest from its line (of
+        the runs with one) is the one the year did not fix, so the demo still shows a warning reopened by data."""
+        out = [(run, [(run.flagged[0], True)] + ([(run.flagged[-1], False)] if len(run.flagged) >= 2 else []))
+               for run in self.runs if run.flagged]
+        if len(out) >= 2 and not any(not passes for _run, judged in out for _pm, passes in judged):
+            i = max(range(len(out)), key=lambda k: (gap(*out[k][1][0][0]), out[k][0].name))
+            run, judged = out[i]
+            out[i] = (run, [(judged[0][0], False)])
+        return out
+
     def remeasure(self) -> None:
         """Data version 2 of 2025-2026 for the judged points: the nearest point of each run passes (its owner
         records the effect), the farthest of a run with two or more still fails (the data handler judges it)."""
-        for run in self.runs:
-            if not run.flagged:
-                continue
-            judged = [(run.flagged[0], True)] + ([(run.flagged[-1], False)] if len(run.flagged) >= 2 else [])
+        for run, judged in self.judgements():
             for (point, m), passes in judged:
                 value, status = remeasured(point, m, passes)
                 if (status == Status.PASS) != passes:

@@ -103,7 +103,11 @@ def _year_q(period: Period, prefix: str = "period__") -> Q:
 
 
 def _ordered(measurements) -> list[Measurement]:
-    return sorted(measurements, key=lambda m: (m.qc_point.order, m.qc_point.code, m.period.start))
+    """Per QC point, by when each period ends, a longer period after the shorter ones ending with it: a monthly
+    point's months, then the year — the year's figure, the one the report is about, is the last. (By start
+    alone, the year and its first month tie, and the database's row order would pick the last.)"""
+    return sorted(measurements, key=lambda m: (m.qc_point.order, m.qc_point.code, m.period.end,
+                                               -m.period.start.toordinal()))
 
 
 def _unit_matches(name: str, text: str) -> bool:
