@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "zhengai.standards",
     "zhengai.monitoring",
     "zhengai.goals",
+    "zhengai.teaching",
     "zhengai.diagnosis",
     "zhengai.reports",
     "zhengai.api",
