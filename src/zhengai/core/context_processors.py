@@ -50,6 +50,18 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("班级", "org:klass_list", STAFF),
         ("学生", "org:student_list", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD, Role.MAJOR_LEADER, *CLASS_ROLES}),
     ]),
+    ("课程教学", [
+        ("今日课程与点名", "teaching:today", {Role.TEACHER}),
+        ("我的考勤", "teaching:my_attendance", {Role.STUDENT}),
+        ("请假", "teaching:leave_list", {Role.STUDENT, *CLASS_ROLES}),
+        ("班级考勤", "teaching:class_attendance", {*CLASS_ROLES}),
+        ("开课与课表", "teaching:offering_list", STAFF),
+        ("评教评学", "evaluation:my", None),
+        ("评价参评情况", "evaluation:board", INSTITUTION_WIDE_ROLES | {*CLASS_ROLES, Role.UNIT_HEAD}),
+        ("评价工具与评价期", "evaluation:window_list", {Role.QUALITY_OFFICE, Role.SUPERVISOR}),
+        ("问卷调查", "surveys:survey_list", STAFF),
+        ("我的问卷", "surveys:my", {Role.STUDENT}),
+    ]),
     ("状态数据", [
         ("状态数据", "statedata:overview", STAFF),
         ("导入记录", "statedata:history", {Role.DATA_STEWARD, Role.QUALITY_OFFICE}),
