@@ -44,6 +44,7 @@ def plan_with_tasks(c, level, entity, owner):
 
 
 def no_sideways_scroll(page) -> None:
+    page.wait_for_load_state()
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter(e => e.getBoundingClientRect().right > 391).slice(0, 8)
         .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
@@ -59,7 +60,9 @@ def test_head_fills_the_months_progress_on_a_phone(phone, college):
     no_sideways_scroll(phone)
     cards = phone.locator("#task-cards")
     expect(cards).to_be_visible()
-    cards.locator("li").first.get_by_role("link", name="填报进度").click()
+    # Wait for the progress page itself: a check run while the click's navigation commits finds no document.
+    with phone.expect_navigation():
+        cards.locator("li").first.get_by_role("link", name="填报进度").click()
     no_sideways_scroll(phone)
     # One click on an untouched form saves nothing: it says what is missing.
     phone.get_by_role("button", name="保存进度").click()
