@@ -6,17 +6,16 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.personas import PASSWORD, College
+from zhengai.core.choices import Role
 from zhengai.core.models import Period
 from zhengai.core.periods import ensure_academic_year
 from zhengai.core.services import membership_grant, user_create
-from zhengai.core.choices import Role
 from zhengai.evaluation import services
 from zhengai.evaluation.choices import InstrumentKind
 from zhengai.evaluation.models import Instrument, Target
 from zhengai.org.models import Student
 from zhengai.teaching.models import Enrolment, Offering
-
-from tests.personas import PASSWORD, College
 
 
 def semester() -> Period:

@@ -20,7 +20,7 @@ from zhengai.org.entities import answered_units
 from zhengai.org.models import Klass
 from zhengai.teaching.models import Enrolment
 
-from .choices import InstrumentKind, ItemKind, TextReview
+from .choices import InstrumentKind, TextReview
 from .models import Instrument, Item, Participation, RatingCounter, Target, TextAnswer, Window
 
 TWO = Decimal("0.01")
