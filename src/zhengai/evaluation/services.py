@@ -242,13 +242,14 @@ def _check_answers(target: Target, answers: dict[int, Any]) -> tuple[dict[int, i
             except (TypeError, ValueError):
                 index = -1
             if not 0 <= index < len(item.scale):
-                missing.append(item.text)
+                missing.append((item.pk, item.text))
                 continue
             ratings[item.pk] = index
         elif value and str(value).strip():
             texts[item.pk] = str(value).strip()[:TEXT_LIMIT]
     if missing:
-        raise VoteRefused([f"请为“{m}”选择一个等级" for m in missing])
+        # Keyed by the form's field, so the page marks each indicator that still needs a choice.
+        raise VoteRefused({f"item-{pk}": [f"请为“{text}”选择一个等级"] for pk, text in missing})
     return ratings, texts
 
 

@@ -26,10 +26,6 @@ OFFICE = {Role.QUALITY_OFFICE}
 WATCHERS = {Role.QUALITY_OFFICE, Role.SUPERVISOR, Role.SCHOOL_LEADER}
 
 
-def _errors(exc: ValidationError) -> list[str]:
-    return exc.messages
-
-
 # ---- taking part -----------------------------------------------------------------------------------------
 
 
@@ -67,19 +63,25 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(target.window.instrument.items.all())
     posted: dict[str, str] = {}
     errors: list[str] = []
+    field_errors: dict[str, str] = {}
     if request.method == "POST":
         posted = {f"item-{i.pk}": request.POST.get(f"item-{i.pk}", "") for i in items}
         answers: dict[int, Any] = {i.pk: posted[f"item-{i.pk}"] for i in items}
         try:
             services.vote(user=request.user, target=target, answers=answers)
         except ValidationError as exc:
-            errors = _errors(exc)
+            if hasattr(exc, "error_dict"):
+                field_errors = {k: v[0] for k, v in exc.message_dict.items()}
+                errors = [f"还有 {len(field_errors)} 项没有选择等级，请在标红的指标中选择"]
+            else:
+                errors = exc.messages
         else:
             messages.success(request, f"已提交对“{target.offering.course.name} · {target.subject}”的评价，谢谢！")
             nxt = [t for t in selectors.waiting_for(request.user, target.window.institution)
                    if not t.done]  # type: ignore[attr-defined]
             return redirect("evaluation:vote", nxt[0].pk) if nxt else redirect("evaluation:my")
     rows = [{"item": i, "name": f"item-{i.pk}", "value": posted.get(f"item-{i.pk}", ""),
+             "error": field_errors.get(f"item-{i.pk}", ""),
              "options": [(str(v), o["label"]) for v, o in enumerate(i.scale)]} for i in items]
     from .models import Participation
 
