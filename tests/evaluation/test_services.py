@@ -281,3 +281,21 @@ def test_windows_past_their_end_are_closed_by_the_sweep(term):
     assert services.windows_close_due() == 0
     assert services.windows_close_due(now=window.closes_at) == 1
     assert Window.objects.get().finalised_at is not None
+
+
+def test_the_sweep_closes_due_windows_and_reminds_once_a_day(term):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    c = term["c"]
+    window = open_window(c, closes_at=timezone.now() + datetime.timedelta(days=2))
+    assert services.sweep(now=window.opens_at + datetime.timedelta(hours=1)) == {"closed": 0, "reminded": 0}
+    two_days_before = window.closes_at - datetime.timedelta(days=2) + datetime.timedelta(minutes=1)
+    assert services.sweep(now=two_days_before)["reminded"] == 7
+    assert services.sweep(now=two_days_before + datetime.timedelta(minutes=30))["reminded"] == 0
+    out = StringIO()
+    call_command("evaluation", "sweep", stdout=out)
+    assert "提醒未参评人员 0 人次" in out.getvalue()
+    assert services.sweep(now=window.closes_at) == {"closed": 1, "reminded": 0}
+    assert Evaluation.objects.filter(institution=c.institution).count() == 1

@@ -107,6 +107,8 @@ class Window(InstitutionOwned):
         help_text=f"参评比例低于此值时不显示结果；不得低于 {MIN_SHARE}%")
     # Set when the results have been summed into the state data (the close); a window can close only once.
     finalised_at = models.DateTimeField("汇总时间", null=True, blank=True)
+    # When non-voters were last reminded, so an hourly sweep reminds at most once a day.
+    reminded_at = models.DateTimeField("最近提醒时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "评价期"

@@ -341,6 +341,7 @@ def window_remind(*, actor: Any, window: Window, now: datetime.datetime | None =
                             text=f"您在“{window.name}”中还有 {n} 项{what}未完成，请于 {closes:%m月%d日 %H:%M} 前完成")
                for u, n in sorted(non_voters(window).items())]
     Notification.objects.bulk_create(notices)
+    Window.objects.filter(pk=window.pk).update(reminded_at=now or timezone.now())
     audit.record(actor=actor, obj=window, action=AuditAction.UPDATE, before={}, after={"提醒人数": len(notices)},
                  note="提醒未参评人员")
     return len(notices)
@@ -375,6 +376,28 @@ def windows_close_due(*, now: datetime.datetime | None = None) -> int:
         window_close(actor=None, window=window, now=now)
         done += 1
     return done
+
+
+# Non-voters are reminded this many days before the end, and on the last day (as mature systems do).
+REMIND_DAYS_AHEAD = (2, 0)
+
+
+def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """The hourly work: close the windows whose end has passed, and remind non-voters of open windows two days
+    before the end and on the last day — at most once a day per window, so the sweep may run as often as one
+    likes."""
+    now = now or timezone.now()
+    closed = windows_close_due(now=now)
+    reminded = 0
+    today = timezone.localdate(now)
+    for window in Window.objects.filter(finalised_at__isnull=True, opens_at__lte=now, closes_at__gt=now):
+        days_left = (timezone.localdate(window.closes_at) - today).days
+        if days_left not in REMIND_DAYS_AHEAD:
+            continue
+        if window.reminded_at is not None and timezone.localdate(window.reminded_at) == today:
+            continue
+        reminded += window_remind(actor=None, window=window, now=now)
+    return {"closed": closed, "reminded": reminded}
 
 
 def feed_statedata(*, actor: Any, window: Window) -> Any:
