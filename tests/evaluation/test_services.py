@@ -299,3 +299,24 @@ def test_the_sweep_closes_due_windows_and_reminds_once_a_day(term):
     assert "提醒未参评人员 0 人次" in out.getvalue()
     assert services.sweep(now=window.closes_at) == {"closed": 1, "reminded": 0}
     assert Evaluation.objects.filter(institution=c.institution).count() == 1
+
+
+def test_the_close_recomputes_the_qc_points_that_read_evaluations(term, django_capture_on_commit_callbacks):
+    """The close writes A8-7 as an import does, so the teacher's 个人评教得分 and the school's 学生参与评教比例 are
+    measured from the platform's own votes."""
+    from zhengai.monitoring.models import Measurement
+    from zhengai.standards.services import library_load
+
+    c = term["c"]
+    library_load(c.institution)
+    window = open_window(c)
+    target = _target(window, offering=term["java"])
+    for user in term["voters"][:5]:
+        services.vote(user=user, target=target, answers=answers(target, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.window_close(actor=c.users["quality"], window=window)
+    measured = {(m.qc_point.name, m.entity_key): m.value
+                for m in Measurement.objects.filter(institution=c.institution, period__code="2025-2026")
+                .select_related("qc_point")}
+    assert measured[("个人评教得分", f"teacher:{c.teachers['t1'].pk}")] == Decimal("85")
+    assert round(measured[("学生参与评教比例", "school")], 2) == Decimal("71.43")   # 5 of 7
