@@ -261,7 +261,9 @@ def vote(*, user: Any, target: Target, answers: dict[int, Any], now: datetime.da
     constraint, so even two requests at once cannot both count). Every counter of the target is written in one
     statement and every text answer rewritten in random-key order, so neither which rows changed last nor the
     order rows lie in links this vote to this voter."""
-    target = Target.objects.select_for_update().select_related("window__instrument").get(pk=target.pk)
+    # Only the target's row is locked (`of`): votes on one target queue, votes on the window's other targets —
+    # thousands of students in the same hour — do not wait for each other.
+    target = Target.objects.select_for_update(of=("self",)).select_related("window__instrument").get(pk=target.pk)
     window = target.window
     if not window.is_open(now):
         raise VoteRefused("不在评价时间内，不能评价")

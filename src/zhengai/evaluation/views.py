@@ -331,6 +331,8 @@ def target_result(request: HttpRequest, pk: int) -> HttpResponse:
 def subject_result(request: HttpRequest, pk: int, kind: str, subject: int) -> HttpResponse:
     """One teacher across their offerings (评教) or one class across its teachers (评学)."""
     institution = institution_for(request)
+    if kind not in ("teacher", "class"):
+        raise Http404("没有找到该评价结果")
     window = get_object_for_user(selectors.windows_for(request.user, institution), request.user, pk=pk)
     field = "teacher_id" if kind == "teacher" else "klass_id"
     targets = list(selectors.visible_results(request.user, window).filter(**{field: subject}))
