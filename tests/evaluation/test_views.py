@@ -219,3 +219,29 @@ def test_a_teacher_evaluates_their_class(term, client):
     assert "软件2401" in client.get(reverse("evaluation:my")).content.decode()
     client.post(reverse("evaluation:vote", args=[target.pk]), _form(target, 0))
     assert Participation.objects.filter(voter=c.users["teacher"], target=target).exists()
+
+
+def test_a_head_reads_their_units_results_beside_the_whole_windows_average(term, client):
+    """Two teachers, one per unit, each above the threshold: the head of 信息工程学院 reads their unit's teacher and
+    the school's average over both; not the other unit's teacher."""
+    c = term["c"]
+    from .conftest import offering, students
+
+    mech_users = students(c, 5, "mech1", prefix="m")
+    cad = offering(c, "CAD-01", "cad", ["t2"], mech_users, classes=("mech1",))
+    window = open_window(c)
+    java = Target.objects.get(window=window, offering=term["java"])
+    cad_target = Target.objects.get(window=window, offering=cad)
+    for user in term["voters"][:5]:
+        services.vote(user=user, target=java, answers=answers(java, 0))      # 95
+    for user in mech_users:
+        services.vote(user=user, target=cad_target, answers=answers(cad_target, 2))   # 75
+    services.window_close(actor=None, window=window)
+    client.force_login(c.users["head"])
+    page = client.get(reverse("evaluation:results", args=[window.pk])).content.decode()
+    assert "张老师" in page and "李老师" not in page and "信息工程学院" in page
+    assert '<b id="average">85.00</b>' in page and "95.00" in page
+    assert client.get(reverse("evaluation:target_result", args=[cad_target.pk])).status_code == 404
+    client.force_login(c.users["leader"])
+    page = client.get(reverse("evaluation:results", args=[window.pk])).content.decode()
+    assert "张老师" in page and "李老师" in page and "机械工程学院" in page

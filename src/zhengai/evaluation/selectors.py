@@ -153,6 +153,29 @@ def combined(window: Window, targets: list[Target]) -> Result:
     return _sum(window.instrument, counts, voters, participants, publishable)
 
 
+def window_average(window: Window) -> Decimal | None:
+    """The whole window's weighted score (of every target shown on its own, whoever is looking): the figure a
+    teacher's or a unit's result is compared with — computed over the whole population, shown through the gate."""
+    if not window.is_closed():
+        return None
+    targets = list(with_counts(Target.objects.filter(window=window).select_related("window__instrument")))
+    result = combined(window, targets) if window.kind == InstrumentKind.TEACHING else None
+    return result.score if result is not None and result.publishable else None
+
+
+def unit_summary(subjects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per unit, how many of its teachers (or classes) have a result shown, and the mean of their scores."""
+    by_unit: dict[Any, list[Decimal]] = defaultdict(list)
+    counted: dict[Any, int] = defaultdict(int)
+    for s in subjects:
+        counted[s["unit"]] += 1
+        if s["result"].publishable and s["result"].score is not None:
+            by_unit[s["unit"]].append(s["result"].score)
+    return [{"unit": unit, "subjects": counted[unit], "shown": len(by_unit[unit]),
+             "average": (sum(by_unit[unit]) / len(by_unit[unit])).quantize(TWO, ROUND_HALF_UP)
+             if by_unit[unit] else None} for unit in counted]
+
+
 def visible_results(user: Any, window: Window) -> QuerySet[Target]:
     """The targets of a closed window whose results the user may read (nothing before the close)."""
     if not window.is_closed():

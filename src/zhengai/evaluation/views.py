@@ -296,6 +296,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [{"target": t, "result": per_target[t.pk]} for t in targets]
     return render(request, "evaluation/results.html", {
         "window": window, "subjects": subjects, "rows": rows, "closed": window.is_closed(),
+        "units": selectors.unit_summary(subjects), "average": selectors.window_average(window),
         "teaching": window.kind == InstrumentKind.TEACHING})
 
 
@@ -312,7 +313,8 @@ def _subject_page(request: HttpRequest, window: Window, targets: list[Target], t
         for t in shown:
             texts += selectors.texts_for(request.user, t)
     return render(request, "evaluation/result_detail.html", {
-        "window": window, "title": title, "result": result, "texts": texts, "targets": targets})
+        "window": window, "title": title, "result": result, "texts": texts, "targets": targets,
+        "average": selectors.window_average(window)})
 
 
 @login_required
