@@ -320,3 +320,22 @@ def test_the_close_recomputes_the_qc_points_that_read_evaluations(term, django_c
                 .select_related("qc_point")}
     assert measured[("个人评教得分", f"teacher:{c.teachers['t1'].pk}")] == Decimal("85")
     assert round(measured[("学生参与评教比例", "school")], 2) == Decimal("71.43")   # 5 of 7
+
+
+def test_once_anyone_voted_the_instrument_and_semester_stay(term):
+    c = term["c"]
+    window = open_window(c)
+    target = _target(window, offering=term["java"])
+    services.vote(user=term["voters"][0], target=target, answers=answers(target, 0))
+    other = services.instrument_copy(actor=None, instrument=window.instrument, new_version=False)
+    services.instrument_publish(actor=None, instrument=other)
+    data = {name: getattr(window, name) for name in services.WINDOW_FIELDS}
+    with pytest.raises(ValidationError, match="不能更换量表或学期"):
+        services.window_save(actor=None, institution=c.institution, window=window, data={**data, "instrument": other})
+    # Raising a threshold is fine; new offerings of the semester become targets.
+    offering(c, "JAVA-02", "java", ["t1", "t2"], [])
+    services.window_save(actor=None, institution=c.institution, window=window, data={**data, "min_voters": 10})
+    assert Target.objects.filter(window=window).count() == 3
+    services.window_close(actor=None, window=window)
+    with pytest.raises(ValidationError, match="已结束"):
+        services.window_save(actor=None, institution=c.institution, window=window, data=data)

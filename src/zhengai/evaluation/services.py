@@ -185,6 +185,8 @@ WINDOW_FIELDS = ("name", "period", "instrument", "opens_at", "closes_at", "min_v
 def window_save(*, actor: Any, institution: Any, data: dict[str, Any], window: Window | None = None) -> Window:
     """Create or change a window; its targets follow the semester's offerings. Once anyone has voted, the
     instrument and semester stay as they are (the counters belong to its items)."""
+    if window is not None:
+        window = Window.objects.select_for_update().get(pk=window.pk)   # as it is now, not as a page read it
     before = audit.snapshot(window) if window is not None else None
     if window is None:
         window = Window(institution=institution)
