@@ -20,7 +20,7 @@ from zhengai.org.models import Klass, Teacher
 from . import selectors, services
 from .choices import InstrumentKind, ItemKind, TextReview
 from .forms import InstrumentForm, WindowForm, instrument_initial
-from .models import Instrument, Target, TextAnswer, Window
+from .models import Instrument, Participation, Target, TextAnswer, Window
 
 OFFICE = {Role.QUALITY_OFFICE}
 WATCHERS = {Role.QUALITY_OFFICE, Role.SUPERVISOR, Role.SCHOOL_LEADER}
@@ -83,8 +83,6 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [{"item": i, "name": f"item-{i.pk}", "value": posted.get(f"item-{i.pk}", ""),
              "error": field_errors.get(f"item-{i.pk}", ""),
              "options": [(str(v), o["label"]) for v, o in enumerate(i.scale)]} for i in items]
-    from .models import Participation
-
     already = Participation.objects.filter(target=target, voter=request.user).exists()
     return render(request, "evaluation/vote.html", {
         "target": target, "rows": rows, "errors": errors, "already": already, "open": target.window.is_open(),
