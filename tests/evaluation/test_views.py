@@ -245,3 +245,20 @@ def test_a_head_reads_their_units_results_beside_the_whole_windows_average(term,
     client.force_login(c.users["leader"])
     page = client.get(reverse("evaluation:results", args=[window.pk])).content.decode()
     assert "张老师" in page and "李老师" in page and "机械工程学院" in page
+
+
+def test_the_board_and_my_page_take_a_fixed_number_of_queries(term, client, django_assert_max_num_queries):
+    """However many classes and offerings: the board counts in the database, one query per figure."""
+    c = term["c"]
+    from .conftest import offering, students
+
+    for n in range(4):
+        offering(c, f"CAD-0{n}", "cad", ["t2"], students(c, 3, "mech1", prefix=f"q{n}"), classes=("mech1",))
+    window = open_window(c)
+    client.force_login(c.users["quality"])
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("evaluation:board") + f"?window={window.pk}").content.decode()
+    assert "机械2401" in page and "软件2401" in page
+    client.force_login(c.users["student"])
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("evaluation:my")).status_code == 200
