@@ -15,7 +15,8 @@ zhengai demo --if-empty -v 0
 zhengai db_worker --interval 2 >"$ZHENGAI_DATA/worker.log" 2>&1 &
 WORKER=$!
 # Once an hour, `zhengai goals sweep`: task countdown/overdue warnings, 督办 of warnings left unhandled, the
-# calendar's reminders; and `zhengai diagnosis schedule`: the diagnosis cycles that have fallen due. Both are
+# calendar's reminders; `zhengai diagnosis schedule`: the diagnosis cycles that have fallen due; and
+# `zhengai evaluation sweep`: evaluation windows past their end closed and summed up, non-voters reminded. All are
 # idempotent, so a restart that runs them again early does no harm. `zhengai imports purge` deletes uploaded
 # import files past ZHENGAI_IMPORT_RETENTION_DAYS; `zhengai backup --daily` takes the day's backup
 # (ZHENGAI_BACKUP_DIR, newest ZHENGAI_BACKUP_KEEP kept) unless it exists.
@@ -23,7 +24,7 @@ WORKER=$!
 ( trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   while true; do
     # Each step on its own: one that fails is logged and the others still run, now and every hour after.
-    for step in "goals sweep" "diagnosis schedule" "imports purge" "backup --daily"; do
+    for step in "goals sweep" "diagnosis schedule" "evaluation sweep" "imports purge" "backup --daily"; do
       zhengai $step || echo "$(date '+%F %T') zhengai $step 失败" >&2
     done
   sleep 3600 & wait $!; done ) >"$ZHENGAI_DATA/sweep.log" 2>&1 &
