@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "zhengai.monitoring",
     "zhengai.goals",
     "zhengai.teaching",
+    "zhengai.surveys",
     "zhengai.diagnosis",
     "zhengai.reports",
     "zhengai.api",
