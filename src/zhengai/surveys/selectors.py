@@ -350,7 +350,9 @@ def graduate_indicators(survey: Survey, filters: dict[str, Any] | None = None) -
     """就业率, 月收入, 专业相关度, 职业期待吻合度, 离职率, 就业现状满意度, 母校满意度 — each as the reference
     defines it (annual-report reference §4.1), with its basis spelt out."""
     rs = responses(survey, filters)
-    counts = _graduate_counts(survey, rs).aggregate(**{k: Count("pk", filter=v) for k, v in COUNTERS.items()})
+    # The totals take other names than the annotations they count (Django refuses a name used twice).
+    totals_ = _graduate_counts(survey, rs).aggregate(**{f"n_{k}": Count("pk", filter=v) for k, v in COUNTERS.items()})
+    counts = {k: totals_[f"n_{k}"] for k in COUNTERS}
     return _indicators(counts, _income(survey, rs))
 
 
@@ -369,10 +371,10 @@ def feed_rows(survey: Survey) -> dict[Any, dict[str, Any]]:
                 result[r["response__major"]][tag] = r["n"]
         return _by_major(survey, result)
     per = (_graduate_counts(survey, rs).values("major")
-           .annotate(**{k: Count("pk", filter=v) for k, v in COUNTERS.items()}))
+           .annotate(**{f"n_{k}": Count("pk", filter=v) for k, v in COUNTERS.items()}))
     income = _income(survey, rs, by_major=True)
-    result = {r["major"]: {"alma_mater": r["alma_satisfied"], "fit": r["fit"], "job_satisfied": r["job_satisfied"],
-                           "income": income.get(r["major"])} for r in per}
+    result = {r["major"]: {"alma_mater": r["n_alma_satisfied"], "fit": r["n_fit"],
+                           "job_satisfied": r["n_job_satisfied"], "income": income.get(r["major"])} for r in per}
     return _by_major(survey, result)
 
 
