@@ -147,8 +147,9 @@ def test_results_page_and_export(graduate_survey, college, login):
     assert "71.4%" in page and "4500.00" in page and "职业期待吻合度" in page
     export = client.get(f"/surveys/{graduate_survey.pk}/results/export/")
     assert export.status_code == 200
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(export.content))
     assert book.sheetnames == ["汇总", "全部答卷"]
