@@ -162,3 +162,13 @@ def test_small_groups_of_an_anonymous_survey_are_not_shown(graduate_survey, coll
     client = login(college.users["quality"])
     page = client.get(f"/surveys/{graduate_survey.pk}/results/?major={college.majors['mech'].pk}").content.decode()
     assert "少于 5 份时不显示结果" in page and "职业期待吻合度" not in page
+
+
+def test_qc_points_can_read_what_a_survey_writes():
+    from zhengai.monitoring import formula
+
+    employer = "用人单位满意或基本满意数 / (用人单位满意或基本满意数 + 用人单位评价一般数 + 用人单位评价不满意数) * 100"
+    for level in ("school", "unit", "major"):   # check raises on an unknown measure or a wrong level
+        assert formula.check(employer, level) == ["用人单位满意或基本满意数", "用人单位评价一般数", "用人单位评价不满意数"]
+        assert formula.check("对母校满意人数 / 上届毕业生数 * 100", level) == ["对母校满意人数", "上届毕业生数"]
+        assert formula.check("平均月收入", level) == ["平均月收入"]
