@@ -169,6 +169,7 @@ def test_qc_points_can_read_what_a_survey_writes():
 
     employer = "用人单位满意或基本满意数 / (用人单位满意或基本满意数 + 用人单位评价一般数 + 用人单位评价不满意数) * 100"
     for level in ("school", "unit", "major"):   # check raises on an unknown measure or a wrong level
-        assert formula.check(employer, level) == ["用人单位满意或基本满意数", "用人单位评价一般数", "用人单位评价不满意数"]
+        assert formula.check(employer, level) == ["用人单位满意或基本满意数", "用人单位评价一般数",
+                                                  "用人单位评价不满意数"]
         assert formula.check("对母校满意人数 / 上届毕业生数 * 100", level) == ["对母校满意人数", "上届毕业生数"]
         assert formula.check("平均月收入", level) == ["平均月收入"]
