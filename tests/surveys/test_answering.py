@@ -112,3 +112,21 @@ def test_tokens_are_random_and_long(college):
     survey = make_survey(college, audience=Audience.GRADUATES)
     tokens = [i.token for i in invite(college, survey, *[f"毕业生{i}" for i in range(50)])]
     assert len(set(tokens)) == 50 and min(len(t) for t in tokens) >= 32
+
+
+def test_past_its_closing_date_a_survey_waits_for_nobody(college, login, client):
+    import datetime
+
+    from django.utils import timezone
+
+    from zhengai.surveys.models import Survey
+
+    students = make_survey(college)
+    links = make_survey(college, audience=Audience.GRADUATES)
+    invitee, = invite(college, links, "刘毕业")
+    Survey.objects.filter(pk__in=[students.pk, links.pk]).update(
+        closes_on=timezone.localdate() - datetime.timedelta(days=1))
+    assert client.get(f"/surveys/t/{invitee.token}/").status_code == 410
+    student = login(college.users["student"])
+    assert students.title not in student.get("/surveys/my/").content.decode()
+    assert student.post(f"/surveys/my/{students.pk}/", full_answer(students)).status_code == 404

@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 
 from zhengai.core import text as cleaner
+from zhengai.core.choices import PeriodKind
+from zhengai.core.models import Period
 from zhengai.org.models import Klass, Major
 
 from .choices import Counts, QuestionKind
@@ -34,6 +36,8 @@ class SurveyForm(forms.ModelForm):
         self.fields["classes"].queryset = Klass.objects.filter(institution=institution, active=True)
         self.fields["majors"].help_text = "面向在校学生时按专业、年级或班级选择；都不选为全体在校生"
         self.fields["period"].empty_label = "不写入状态数据"
+        # State data is kept per academic year (A7-6-2, A7-6-3): no semester or month to choose.
+        self.fields["period"].queryset = Period.objects.filter(kind=PeriodKind.ACADEMIC_YEAR).order_by("-start")
 
     def clean_cohorts(self) -> str:
         value = self.cleaned_data["cohorts"].replace("，", ",").replace(" ", "")

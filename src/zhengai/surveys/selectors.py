@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from zhengai.core.permissions import VIEW
 from zhengai.org.choices import StudentStatus
@@ -59,8 +60,11 @@ def waiting_for(student: Student | None) -> tuple[list[Survey], list[Survey]]:
     """(open surveys the student has yet to answer, surveys they answered) — the page “我的问卷”."""
     if student is None:
         return [], []
-    open_ = Survey.objects.filter(institution_id=student.institution_id, state=SurveyState.PUBLISHED,
-                                  audience="students").prefetch_related("majors", "classes").order_by("closes_on")
+    # A survey past its closing date no longer waits for anyone, even before the quality office closes it.
+    open_ = (Survey.objects.filter(institution_id=student.institution_id, state=SurveyState.PUBLISHED,
+                                   audience="students")
+             .filter(Q(closes_on__isnull=True) | Q(closes_on__gte=timezone.localdate()))
+             .prefetch_related("majors", "classes").order_by("closes_on", "pk"))
     waiting, done = [], []
     answered = set(Participation.objects.filter(student=student).values_list("survey_id", flat=True))
     for survey in open_:

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from zhengai.core import audit
-from zhengai.core.permissions import CHANGE, VIEW, can, get_object_for_user, institution_for
+from zhengai.core.choices import ADMIN_ROLES
+from zhengai.core.permissions import CHANGE, VIEW, access_for, can, get_object_for_user, institution_for
 from zhengai.core.spreadsheets import SpreadsheetError, read_rows, workbook_bytes, write_sheet
 from zhengai.org.models import Klass, Major, Student
 
@@ -50,16 +52,12 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 
 def can_build(request: HttpRequest, institution: Any) -> bool:
-    from zhengai.core.choices import ADMIN_ROLES
-    from zhengai.core.permissions import access_for
-
     access = access_for(request.user)
     return access.is_superuser or access.has_role(ADMIN_ROLES, institution.pk)
 
 
 def _require_builder(request: HttpRequest) -> Any:
-    from zhengai.core.choices import ADMIN_ROLES
-
+    """The institution a new survey belongs to; 403 unless the user runs surveys there."""
     return institution_for(request, ADMIN_ROLES)
 
 
@@ -113,7 +111,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if may_change and survey.state == SurveyState.DRAFT:
         context["section_form"] = SectionForm(initial={"order": len(sections) + 1})
         if sections:
-            context["question_form"] = QuestionForm(survey=survey, initial={"section": sections[-1].pk})
+            context["question_form"] = QuestionForm(survey=survey, initial={
+                "section": sections[-1].pk, "order": len(sections[-1].questions.all()) + 1})
         context["problems"] = services.publish_problems(survey)
     return render(request, "surveys/survey_detail.html", context)
 
@@ -281,7 +280,7 @@ def token_answer(request: HttpRequest, token: str) -> HttpResponse:
     survey = invitee.survey
     if hasattr(invitee, "participation"):
         return render(request, "surveys/answer.html", {"survey": survey, "done": True, "already": True}, status=410)
-    if survey.state == SurveyState.CLOSED:
+    if survey.state == SurveyState.CLOSED or (survey.closes_on and survey.closes_on < timezone.localdate()):
         return render(request, "surveys/answer.html", {"survey": survey, "closed": True}, status=410)
     return _sheet_page(request, survey, template="surveys/answer.html",
                        submit_url=reverse("surveys:token_answer", args=[token]), student=None, invitee=invitee)
