@@ -108,3 +108,18 @@ def test_an_uploaded_list_of_invitees(college, login):
     book = load_workbook(io.BytesIO(client.get(f"/surveys/{survey.pk}/invitees/export/").content))
     cells = [row[0] for row in book.active.iter_rows(values_only=True)]
     assert "'=cmd|' /C calc'!A0" in cells   # a formula-looking name stays text in the export
+
+
+def test_the_daily_reminder_reaches_students_of_surveys_about_to_close(college):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    survey = make_survey(college)
+    survey.closes_on = timezone.localdate() + datetime.timedelta(days=2)
+    survey.save()
+    call_command("surveys", "remind")
+    assert Notification.objects.filter(user=college.users["student"], url="/surveys/my/").count() == 1
+    call_command("surveys", "remind", "--date", (timezone.localdate() - datetime.timedelta(days=5)).isoformat())
+    assert Notification.objects.count() == 1   # five days before: not yet due
