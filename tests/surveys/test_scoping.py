@@ -108,6 +108,13 @@ def test_an_uploaded_list_of_invitees(college, login):
     book = load_workbook(io.BytesIO(client.get(f"/surveys/{survey.pk}/invitees/export/").content))
     cells = [row[0] for row in book.active.iter_rows(values_only=True)]
     assert "'=cmd|' /C calc'!A0" in cells   # a formula-looking name stays text in the export
+    # A list without a header row loses nobody; an error names the file's own line.
+    client.post(f"/surveys/{survey.pk}/invitees/",
+                {"file": SimpleUploadedFile("list.csv", "李四,,510201,2025\n".encode())})
+    assert survey.invitees.filter(name="李四", major=college.majors["soft"]).exists()
+    listed = "姓名,联系方式,专业代码,毕业年份\n王五,,,20x5\n".encode()
+    bad = client.post(f"/surveys/{survey.pk}/invitees/", {"file": SimpleUploadedFile("list.csv", listed)})
+    assert "文件第2行：毕业年份应为四位年份" in bad.content.decode()
 
 
 def test_the_daily_reminder_reaches_students_of_surveys_about_to_close(college):

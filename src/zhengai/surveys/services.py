@@ -224,14 +224,15 @@ def invitees_add(*, actor: Any, survey: Survey, rows: Iterable[dict[str, Any]]) 
     return made
 
 
-def invitee_rows(institution: Any, lines: list[list[str]]) -> tuple[list[dict[str, Any]], list[str]]:
+def invitee_rows(institution: Any, lines: list[list[str]], *, first: int = 1,
+                 where: str = "第") -> tuple[list[dict[str, Any]], list[str]]:
     """Typed or uploaded rows (name, contact, major code, graduation year) checked one by one: the good rows
     and, for the others, the row number and what is wrong. Untrusted text goes through the one cleaner."""
     from zhengai.core import text as cleaner
 
     majors = {m.code: m for m in Major.objects.filter(institution=institution)}
     good, errors = [], []
-    for number, cells in enumerate(lines, start=1):
+    for number, cells in enumerate(lines, start=first):
         cells = [(c or "").strip() for c in cells] + ["", "", "", ""]
         if not any(cells):
             continue
@@ -253,7 +254,7 @@ def invitee_rows(institution: Any, lines: list[list[str]]) -> tuple[list[dict[st
             else:
                 year = int(cohort)
         if problems:
-            errors.append(f"第{number}行：{'；'.join(problems)}")
+            errors.append(f"{where}{number}行：{'；'.join(problems)}")
         else:
             good.append({"name": name, "contact": contact, "major": major, "cohort": year})
     return good, errors

@@ -363,21 +363,25 @@ def invitees(request: HttpRequest, pk: int) -> HttpResponse:
     form = InviteeForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        lines: list[list[str]] = []
+        good: list[dict[str, Any]] = []
         upload = form.cleaned_data.get("file")
         if upload is not None:
             if upload.size > UPLOAD_LIMIT:
                 errors.append("文件超过 2 MB，请拆分后上传")
             else:
                 try:
-                    rows = read_rows(upload.read(), upload.name)
-                    lines += [list(r) for r in rows[1:]]   # the first row is the header
+                    rows = [list(r) for r in read_rows(upload.read(), upload.name)]
+                    # The header row is skipped when there is one; a list without a header loses nobody.
+                    header = bool(rows) and any("姓名" in (c or "") or "单位" in (c or "") for c in rows[0][:2])
+                    found, bad = services.invitee_rows(survey.institution, rows[1:] if header else rows,
+                                                       first=2 if header else 1, where="文件第")
+                    good, errors = good + found, errors + bad
                 except SpreadsheetError as exc:
                     errors.append(str(exc))
         typed = form.cleaned_data.get("typed") or ""
-        lines += [[c.strip() for c in line.replace("，", ",").split(",")] for line in typed.splitlines()]
-        good, bad = services.invitee_rows(survey.institution, lines)
-        errors += bad
+        found, bad = services.invitee_rows(survey.institution, [
+            [c.strip() for c in line.replace("，", ",").split(",")] for line in typed.splitlines()])
+        good, errors = good + found, errors + bad
         if not good and not errors:
             errors.append("没有读到任何受邀人，请逐行输入或上传名单")
         if not errors:
