@@ -133,3 +133,10 @@ def test_a_named_survey_links_the_response(college, login):
     client.post(f"/surveys/my/{survey.pk}/", {f"q{likert.pk}": "满意", f"q{single.pk}": "少于5小时",
                                               f"q{matrix.pk}_0": "满意", f"q{matrix.pk}_1": "满意"})
     assert Participation.objects.get(survey=survey).response == Response.objects.get(survey=survey)
+
+
+def test_a_refused_section_keeps_what_was_typed(college, login):
+    survey = make_survey(college, publish=False)
+    page = login(college.users["quality"]).post(f"/surveys/{survey.pk}/sections/add/", {
+        "title": "", "description": "这段说明要留下", "order": 2})
+    assert page.status_code == 400 and "这段说明要留下" in page.content.decode()

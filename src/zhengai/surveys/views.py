@@ -101,20 +101,24 @@ def template_install(request: HttpRequest) -> HttpResponse:
     return redirect("surveys:survey_detail", survey.pk)
 
 
-@login_required
-def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(request, pk)
+def _detail(request: HttpRequest, survey: Survey, section_form: SectionForm | None = None,
+            status: int = 200) -> HttpResponse:
     may_change = can(request.user, survey, CHANGE)
     sections = list(survey.sections.prefetch_related("questions"))
     context: dict[str, Any] = {"survey": survey, "sections": sections, "may_change": may_change,
                                "totals": selectors.totals(survey), "kinds": QuestionKind.choices}
     if may_change and survey.state == SurveyState.DRAFT:
-        context["section_form"] = SectionForm(initial={"order": len(sections) + 1})
+        context["section_form"] = section_form or SectionForm(initial={"order": len(sections) + 1})
         if sections:
             context["question_form"] = QuestionForm(survey=survey, initial={
                 "section": sections[-1].pk, "order": len(sections[-1].questions.all()) + 1})
         context["problems"] = services.publish_problems(survey)
-    return render(request, "surveys/survey_detail.html", context)
+    return render(request, "surveys/survey_detail.html", context, status=status)
+
+
+@login_required
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _survey(request, pk))
 
 
 @require_POST
@@ -122,14 +126,13 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(request, pk, CHANGE)
     form = SectionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.section_save(actor=request.user, survey=survey, data=form.cleaned_data)
-            messages.success(request, "分节已添加")
-        except ValidationError as exc:
-            _refused(request, exc)
-    else:
-        messages.error(request, "分节未添加：" + "；".join(e for errs in form.errors.values() for e in errs))
+    if not form.is_valid():
+        return _detail(request, survey, section_form=form, status=400)   # what was typed stays in the form
+    try:
+        services.section_save(actor=request.user, survey=survey, data=form.cleaned_data)
+        messages.success(request, "分节已添加")
+    except ValidationError as exc:
+        _refused(request, exc)
     return redirect(reverse("surveys:survey_detail", args=[survey.pk]) + "#build")
 
 
