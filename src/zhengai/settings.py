@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "zhengai.goals",
     "zhengai.teaching",
     "zhengai.evaluation",
+    "zhengai.surveys",
     "zhengai.diagnosis",
     "zhengai.reports",
     "zhengai.api",

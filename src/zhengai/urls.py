@@ -23,6 +23,7 @@ urlpatterns = [
     path("standards/", include("zhengai.standards.urls")),
     path("monitoring/", include("zhengai.monitoring.urls")),
     path("goals/", include("zhengai.goals.urls")),
+    path("surveys/", include("zhengai.surveys.urls")),
     path("diagnosis/", include("zhengai.diagnosis.urls")),
     path("evaluation/", include("zhengai.evaluation.urls")),
     path("reports/", include("zhengai.reports.urls")),

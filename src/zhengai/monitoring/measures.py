@@ -150,6 +150,16 @@ _add("获证人数", sd.Certificate, "sum",
      sum((Coalesce(F(f), Value(0)) for f in ("primary", "intermediate", "senior", "no_level")), Value(0)),
      paths=MAJOR_PATHS, unit="人", description="获证人数：初级 + 中级 + 高级 + 无等级")
 
+# ---- 上届毕业生 (A7-6-3): employers' judgements and the graduates' own, which a graduate follow-up or employer
+# survey writes when it closes (docs/surveys.md), so 雇主满意度 and 母校满意度 can be QC points --------------
+for _name, _field in [
+    ("上届毕业生数", "graduates"), ("用人单位满意或基本满意数", "satisfied"), ("用人单位评价一般数", "fair"),
+    ("用人单位评价不满意数", "dissatisfied"), ("对母校满意人数", "alma_mater_satisfied"),
+    ("工作与职业期待吻合人数", "expectation_fit"), ("就业现状满意人数", "job_satisfied"),
+]:
+    _add(_name, sd.GraduateFeedback, "sum", _field, paths=MAJOR_PATHS, unit="人",
+         description=f"上届毕业生就业·{_name}")
+
 # ---- 课程设置 (A7-2): school, unit (the major's), major, course, teacher (主讲) --------------------------
 COURSE_PATHS = {"unit": "major__unit", "major": "major", "course": "course", "teacher": "teacher"}
 for _name, _agg, _field, _where, _unit in [

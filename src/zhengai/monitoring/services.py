@@ -643,6 +643,15 @@ def warnings_bulk(*, actor: Any, institution: Any, ids: Iterable[int], action: s
     return {"done": len(changed), "skipped": len(warnings) - len(changed), "why_skipped": why_skipped}
 
 
+def notifications_send(*, institution: Any, user_ids: Iterable[int], text: str, url: str = "") -> int:
+    """An in-app message to each of `user_ids` (a survey's reminder…): the one writer of notifications for the
+    apps above."""
+    notices = [Notification(user_id=u, institution=institution, text=text[:300], url=url[:300])
+               for u in sorted(set(user_ids))]
+    Notification.objects.bulk_create(notices, batch_size=500)
+    return len(notices)
+
+
 def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, read=False)
     if ids is not None:

@@ -28,6 +28,7 @@ class ImportSource(models.TextChoices):
 
     FILE = "file", "文件"
     API = "api", "API"
+    SURVEY = "survey", "问卷调查"
 
 
 class VersionState(models.TextChoices):

@@ -396,6 +396,11 @@ class GraduateFeedback(MajorRecord):
     satisfied = count("用人单位评价：满意或基本满意")
     fair = count("用人单位评价：一般")
     dissatisfied = count("用人单位评价：不满意")
+    # The graduates' own judgements (A7-6-3's 对母校满意, 工作与职业期待吻合, 就业现状满意), as numbers of people:
+    # a closed graduate follow-up survey writes them, or a workbook supplies them.
+    alma_mater_satisfied = count("对母校满意")
+    expectation_fit = count("工作与职业期待吻合")
+    job_satisfied = count("就业现状满意")
 
     class Meta(MajorRecord.Meta):
         verbose_name = "上届毕业生就业"
