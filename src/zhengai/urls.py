@@ -24,6 +24,7 @@ urlpatterns = [
     path("monitoring/", include("zhengai.monitoring.urls")),
     path("goals/", include("zhengai.goals.urls")),
     path("diagnosis/", include("zhengai.diagnosis.urls")),
+    path("teaching/", include("zhengai.teaching.urls")),
     path("reports/", include("zhengai.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

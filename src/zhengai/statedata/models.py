@@ -951,6 +951,69 @@ class Homework(ProcessRecord):
 PROCESS_TABLES: list[type[ProcessRecord]] = [Attendance, LessonCheck, Homework]
 
 
+class AttendanceTotal(models.Model):
+    """考勤累计（学生·课程·学期）: running counts of one student's attendance in one course in one semester, by
+    status. Kept by `statedata.totals` in the same transaction as the attendance rows (roll call, file, API), so
+    a warning line or a class summary reads one row instead of rescanning a term of lessons."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", verbose_name="院校")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="学期")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name="课程")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name="学生")
+    total = models.PositiveIntegerField("应到", default=0)
+    present = models.PositiveIntegerField("出勤", default=0)
+    late = models.PositiveIntegerField("迟到", default=0)
+    leave = models.PositiveIntegerField("请假", default=0)
+    absent = models.PositiveIntegerField("缺勤", default=0)
+    early_leave = models.PositiveIntegerField("早退", default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "考勤累计"
+        verbose_name_plural = "考勤累计"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "period"], name="sd_att_total_key")]
+        indexes = [models.Index(fields=["institution", "period", "course"], name="sd_att_total_course")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}:{self.course_id}:{self.period_id}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        return Attendance.access_q(access, action) if action == VIEW else None
+
+
+class AttendanceMonthTotal(models.Model):
+    """考勤月累计（课程·月）: running counts of a course's attendance in one calendar month, by status."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", verbose_name="院校")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name="课程")
+    month = models.DateField("月份", help_text="该月1日")
+    total = models.PositiveIntegerField("应到", default=0)
+    present = models.PositiveIntegerField("出勤", default=0)
+    late = models.PositiveIntegerField("迟到", default=0)
+    leave = models.PositiveIntegerField("请假", default=0)
+    absent = models.PositiveIntegerField("缺勤", default=0)
+    early_leave = models.PositiveIntegerField("早退", default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "考勤月累计"
+        verbose_name_plural = "考勤月累计"
+        constraints = [models.UniqueConstraint(fields=["course", "month"], name="sd_att_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.month:%Y-%m}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action != VIEW:
+            return None
+        return access.wide_q("institution") | (access.institution_q("institution", VIEW)
+                                               & answers_q(access, Level.COURSE, "course"))
+
+
 # ---- data versions and snapshots (冻结数据) ----------------------------------------------------------
 
 class DataVersion(models.Model):

@@ -20,9 +20,9 @@ from zhengai.core.importing import ERROR_LIMIT, ImportResult
 from zhengai.core.models import Period
 from zhengai.core.periods import ensure_academic_year, ensure_calendar_year
 
-from . import versions
+from . import totals, versions
 from .choices import ImportSource, ImportStatus, RowAction
-from .models import ImportRecord, ProcessRecord, RowChange, StateRecord, WorkbookImport
+from .models import Attendance, ImportRecord, ProcessRecord, RowChange, StateRecord, WorkbookImport
 from .signals import import_committed
 
 BATCH = 500
@@ -231,6 +231,12 @@ def semester_for_code(code: str) -> Period:
     return Period.objects.get(code=code)
 
 
+def _fact(key_row: dict[str, Any], values: dict[str, Any]) -> totals.Fact:
+    """An attendance row as the totals see it: its key from the file's row, the rest from `values`."""
+    return totals.Fact(values["period_id"], key_row["course_id"], key_row["student_id"], key_row["lesson_date"],
+                       values["status"])
+
+
 @transaction.atomic
 def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], rows: list[dict[str, Any]],
                    filename: str, checksum: str, result: ImportResult, source: str = ImportSource.FILE,
@@ -256,6 +262,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
         stored = {tuple(r[:len(keys)]): r[len(keys):]
                   for r in model.objects.filter(**lookup).values_list(*key_attnames, *values)}
         writes = []
+        facts: list[tuple[totals.Fact | None, totals.Fact | None]] = []
         for row in batch:
             current = stored.get(tuple(row[k] for k in key_attnames))
             row_key = _row_key((k, row[k]) for k in key_attnames)
@@ -275,12 +282,17 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
             else:
                 continue
             writes.append(model(institution_id=institution.pk, **{n: row.get(n) for n in names}))
+            if model is Attendance:
+                facts.append((_fact(row, dict(zip(values, current, strict=True))) if current is not None
+                              else None, _fact(row, row)))
             day = row.get(model.date_field)
             if hasattr(day, "month"):
                 days.add((day.year, day.month))
         if writes:
             model.objects.bulk_create(writes, update_conflicts=True, unique_fields=list(keys),
                                       update_fields=[model._meta.get_field(v).name for v in values])
+        if facts:
+            totals.attendance_changed(institution.pk, facts)
         if progress is not None:
             progress(start + len(batch), len(rows), "写入数据")
     result.created, result.updated = created, updated
@@ -298,3 +310,36 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
                changed=bool(created or updated), months=months)
     return record
+
+
+@transaction.atomic
+def attendance_record(*, institution: Any, period: Period, course: Any, teacher: Any, lesson_date: Any,
+                      lesson_no: int, statuses: dict[int, int]) -> tuple[int, int]:
+    """Write one lesson's attendance — {student id: status} — and move the totals by what changed: the roll
+    call's writer (the teaching app audits the roll call itself). Returns (created, updated); a student's row
+    already holding the status is not written. Rows of students not named are left as they are."""
+    stored = {row.student_id: row for row in Attendance.objects.select_for_update().filter(
+        course=course, lesson_date=lesson_date, lesson_no=lesson_no, student_id__in=list(statuses))}
+    new: list[Attendance] = []
+    changed: list[Attendance] = []
+    facts: list[tuple[totals.Fact | None, totals.Fact | None]] = []
+    teacher_id = getattr(teacher, "pk", None)
+    for student_id, status in sorted(statuses.items()):
+        after = totals.Fact(period.pk, course.pk, student_id, lesson_date, status)
+        row = stored.get(student_id)
+        if row is None:
+            new.append(Attendance(institution_id=institution.pk, period=period, course=course, student_id=student_id,
+                                  teacher_id=teacher_id, lesson_date=lesson_date, lesson_no=lesson_no,
+                                  status=status))
+            facts.append((None, after))
+            continue
+        before = totals.Fact(row.period_id, course.pk, student_id, lesson_date, row.status)
+        if before == after and row.teacher_id == teacher_id:
+            continue
+        row.period, row.status, row.teacher_id = period, status, teacher_id
+        changed.append(row)
+        facts.append((before, after))
+    Attendance.objects.bulk_create(new, batch_size=PROCESS_BATCH)
+    Attendance.objects.bulk_update(changed, ["period", "status", "teacher"], batch_size=PROCESS_BATCH)
+    totals.attendance_changed(institution.pk, facts)
+    return len(new), len(changed)

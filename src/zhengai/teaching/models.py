@@ -8,9 +8,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from zhengai.core.choices import ADMIN_ROLES, Role
+from zhengai.core.choices import ADMIN_ROLES, CLASS_ROLES, Role
 from zhengai.core.models import InstitutionOwned, Period
 from zhengai.core.permissions import VIEW, Access
+from zhengai.org.choices import Level
+from zhengai.org.entities import answers_q
 from zhengai.org.models import Course, Klass, Student, Teacher
 
 from .choices import LessonState
@@ -42,10 +44,34 @@ class Offering(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the institution-wide and administrative roles every offering; others the offerings they teach,
+        whose course they answer for, whose classes they counsel, or on whose roster they are. Change (the
+        timetable, a cancelled or a make-up lesson): the administrative roles, the course leader and the
+        offering's teachers. Roll call: the offering's teachers and the administrative roles."""
+        admin = access.institution_q("institution", action, roles=ADMIN_ROLES)
+        if action == ROLL_CALL:
+            return admin | _teaches_q(access)
         if action == VIEW:
-            return access.institution_q("institution", VIEW)
-        return (access.institution_q("institution", action, roles=ADMIN_ROLES)
-                | Q(course_id__in=access.scoped_ids(Role.COURSE_LEADER, Course)))
+            return (admin | access.wide_q("institution")
+                    | (access.institution_q("institution", VIEW)
+                       & (_teaches_q(access) | answers_q(access, Level.COURSE, "course")
+                          | Q(pk__in=Offering.classes.through.objects.filter(
+                              klass_id__in=access.scoped_ids(CLASS_ROLES, Klass)).values("offering_id"))
+                          | Q(pk__in=Enrolment.objects.filter(student__user_id=access.user.pk)
+                              .values("offering_id")))))
+        return (admin | (access.institution_q("institution", VIEW)
+                         & (Q(course_id__in=access.scoped_ids(Role.COURSE_LEADER, Course)) | _teaches_q(access))))
+
+
+# The action of taking a lesson's roll call (点名), checked through the same gate as "view" and "change".
+ROLL_CALL = "roll_call"
+
+
+def _teaches_q(access: Access) -> Q:
+    """Offerings the user teaches: by the teacher record linked to their account or named by their role."""
+    teachers = Teacher.objects.filter(Q(user_id=access.user.pk)
+                                      | Q(pk__in=access.scoped_ids(Role.TEACHER, Teacher)))
+    return Q(pk__in=Offering.teachers.through.objects.filter(teacher__in=teachers).values("offering_id"))
 
 
 class Enrolment(models.Model):
