@@ -45,7 +45,8 @@ class Offering(InstitutionOwned):
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
         """See: the institution-wide and administrative roles every offering; others the offerings they teach,
-        whose course they answer for, whose classes they counsel, or on whose roster they are. Change (the
+        whose course they answer for or whose classes they counsel — a student none (the page lists the
+        roster's attendance; a student reads their own on 我的考勤). Change (the
         timetable, a cancelled or a make-up lesson): the administrative roles, the course leader and the
         offering's teachers. Roll call: the offering's teachers and the administrative roles."""
         admin = access.institution_q("institution", action, roles=ADMIN_ROLES)
@@ -56,9 +57,7 @@ class Offering(InstitutionOwned):
                     | (access.institution_q("institution", VIEW)
                        & (_teaches_q(access) | answers_q(access, Level.COURSE, "course")
                           | Q(pk__in=Offering.classes.through.objects.filter(
-                              klass_id__in=access.scoped_ids(CLASS_ROLES, Klass)).values("offering_id"))
-                          | Q(pk__in=Enrolment.objects.filter(student__user_id=access.user.pk)
-                              .values("offering_id")))))
+                              klass_id__in=access.scoped_ids(CLASS_ROLES, Klass)).values("offering_id")))))
         return (admin | (access.institution_q("institution", VIEW)
                          & (Q(course_id__in=access.scoped_ids(Role.COURSE_LEADER, Course)) | _teaches_q(access))))
 
