@@ -22,3 +22,11 @@ class MakeupForm(forms.Form):
         super().__init__(*args, **kwargs)
         if offering is not None:
             self.fields["replaces"].queryset = offering.lessons.filter(state="cancelled")
+
+
+class LeaveForm(forms.Form):
+    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    first_period = forms.IntegerField(label="起始节次（全天请留空）", min_value=1, max_value=20, required=False)
+    last_period = forms.IntegerField(label="结束节次（全天请留空）", min_value=1, max_value=20, required=False)
+    reason = forms.CharField(label="请假事由", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))

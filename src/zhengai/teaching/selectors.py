@@ -10,13 +10,13 @@ from django.db.models import Count, Q, QuerySet
 
 from zhengai.core.choices import CLASS_ROLES
 from zhengai.core.models import Period
-from zhengai.core.permissions import VIEW, access_for, get_object_for_user
+from zhengai.core.permissions import CHANGE, VIEW, access_for, get_object_for_user
 from zhengai.org.models import Klass, Student
 from zhengai.statedata.choices import AttendanceStatus
 from zhengai.statedata.models import Attendance, AttendanceTotal
 
 from .choices import LessonState
-from .models import ROLL_CALL, Lesson, Offering
+from .models import ROLL_CALL, LeaveRequest, Lesson, Offering
 
 
 def offerings_for(user: Any, institution: Any, action: str = VIEW) -> QuerySet[Offering]:
@@ -124,3 +124,20 @@ def _sum(name: str) -> Any:
 def semesters_with_data(institution: Any) -> QuerySet[Period]:
     return Period.objects.filter(pk__in=Offering.objects.filter(institution=institution).values("period_id")
                                  ).order_by("-start")
+
+
+def leave_requests(user: Any, institution: Any) -> list[LeaveRequest]:
+    """The leave requests the user may see, newest first, each marked whether the user may decide it."""
+    if institution is None:
+        return []
+    qs = LeaveRequest.objects.restrict(user, VIEW).filter(institution=institution)
+    deciding = set(LeaveRequest.objects.restrict(user, CHANGE).filter(institution=institution)
+                   .values_list("pk", flat=True))
+    out = list(qs.select_related("student", "student__klass", "decided_by").order_by("-created_at")[:200])
+    for leave in out:
+        leave.can_decide = leave.pk in deciding
+    return out
+
+
+def get_leave_for_user(user: Any, institution: Any, pk: int, action: str = VIEW) -> LeaveRequest:
+    return get_object_for_user(LeaveRequest.objects.filter(institution=institution), user, action, pk=pk)

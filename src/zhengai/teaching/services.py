@@ -21,8 +21,8 @@ from zhengai.statedata import services as statedata
 from zhengai.statedata.choices import AttendanceStatus
 
 from . import warnings
-from .choices import LessonState
-from .models import Enrolment, Lesson, Offering, Slot
+from .choices import LeaveState, LessonState
+from .models import Enrolment, LeaveRequest, Lesson, Offering, Slot
 
 # ---- teaching weeks ---------------------------------------------------------------------------------------
 
@@ -281,3 +281,77 @@ def roll_call(*, actor: Any, lesson: Lesson, exceptions: dict[int, int],
                         **{k: v for k, v in counts.items() if v}})
     warnings.absence_check(offering=offering, student_ids=roster)
     return created, updated
+
+
+# ---- leave requests ----------------------------------------------------------------------------------------
+
+MAX_LEAVE_DAYS = 60
+
+
+@transaction.atomic
+def leave_request(*, actor: Any, student: Student, start_date: datetime.date, end_date: datetime.date,
+                  first_period: int | None, last_period: int | None, reason: str) -> LeaveRequest:
+    """请假: a student's request, pending until the class's counsellor or head teacher decides."""
+    errors: dict[str, str] = {}
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = "请填写请假事由"
+    if end_date < start_date:
+        errors["end_date"] = "结束日期不能早于开始日期"
+    elif (end_date - start_date).days >= MAX_LEAVE_DAYS:
+        errors["end_date"] = f"一次请假不超过{MAX_LEAVE_DAYS}天"
+    if (first_period is None) != (last_period is None):
+        errors["last_period"] = "节次请同时填写起止，或都不填（全天）"
+    elif first_period is not None and last_period is not None and last_period < first_period:
+        errors["last_period"] = "结束节次不能早于起始节次"
+    if errors:
+        raise ValidationError(errors)
+    leave = LeaveRequest.objects.create(institution=student.institution, student=student, start_date=start_date,
+                                        end_date=end_date, first_period=first_period, last_period=last_period,
+                                        reason=reason[:300])
+    audit.record(actor=actor, obj=leave, action=AuditAction.CREATE)
+    return leave
+
+
+def covered_lessons(leave: LeaveRequest) -> list[Lesson]:
+    """The lessons of the student's offerings the leave covers (cancelled ones aside)."""
+    lessons = (Lesson.objects.filter(offering__enrolments__student=leave.student, date__gte=leave.start_date,
+                                     date__lte=leave.end_date).exclude(state=LessonState.CANCELLED)
+               .select_related("offering", "offering__course", "offering__period", "offering__institution"))
+    return [lesson for lesson in lessons if leave.covers(lesson.date, lesson.first_period, lesson.last_period)]
+
+
+@transaction.atomic
+def leave_decide(*, actor: Any, leave: LeaveRequest, approve: bool, note: str = "") -> LeaveRequest:
+    """Approve or refuse a pending request. Approval turns the student's 缺勤 already recorded in the lessons it
+    covers into 请假 (through statedata's writer, totals and all), and the roll call pre-fills 请假 in the rest."""
+    if leave.state != LeaveState.PENDING:
+        raise ValidationError("该申请已审批")
+    before = audit.snapshot(leave)
+    leave.state = LeaveState.APPROVED if approve else LeaveState.REFUSED
+    leave.decided_by, leave.decided_at, leave.decision_note = actor, timezone.now(), note.strip()[:200]
+    leave.save()
+    audit.record(actor=actor, obj=leave, action=AuditAction.UPDATE, before=before)
+    if approve:
+        from zhengai.statedata.models import Attendance
+
+        for lesson in covered_lessons(leave):
+            offering = lesson.offering
+            absent = Attendance.objects.filter(student=leave.student, course=offering.course,
+                                               lesson_date=lesson.date, lesson_no=lesson.first_period,
+                                               status=AttendanceStatus.ABSENT).exists()
+            if absent:
+                statedata.attendance_record(
+                    institution=offering.institution, period=offering.period, course=offering.course,
+                    teacher=_teacher_of(None, offering), lesson_date=lesson.date, lesson_no=lesson.first_period,
+                    statuses={leave.student_id: AttendanceStatus.LEAVE})
+                warnings.absence_check(offering=offering, student_ids=[leave.student_id])
+    return leave
+
+
+def on_leave(lesson: Lesson) -> set[int]:
+    """Students of the lesson's roster with approved leave covering it: the roll call pre-fills 请假."""
+    leaves = LeaveRequest.objects.filter(student__enrolments__offering=lesson.offering, state=LeaveState.APPROVED,
+                                         start_date__lte=lesson.date, end_date__gte=lesson.date)
+    return {leave.student_id for leave in leaves if leave.covers(lesson.date, lesson.first_period,
+                                                                 lesson.last_period)}

@@ -22,7 +22,7 @@ from zhengai.core.permissions import CHANGE, can, institution_for
 from zhengai.statedata.choices import AttendanceStatus
 
 from . import selectors, services
-from .forms import CancelForm, MakeupForm
+from .forms import CancelForm, LeaveForm, MakeupForm
 from .importers import RosterImporter, TimetableImporter
 from .models import ROLL_CALL, Offering
 from .tables import OfferingFilter, OfferingTable
@@ -170,8 +170,11 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
             row["status"] = int(value) if value in allowed else None
     else:
         roster = selectors.roster_with_status(lesson)
+    # Approved leave pre-fills 请假 where nothing is recorded yet.
+    leave = services.on_leave(lesson)
     for row in roster:
-        row["choice"] = row["status"] or AttendanceStatus.PRESENT
+        row["choice"] = row["status"] or (AttendanceStatus.LEAVE if row["student"].pk in leave
+                                          else AttendanceStatus.PRESENT)
     return render(request, "teaching/roll_call.html", {
         "lesson": lesson, "offering": lesson.offering, "roster": roster, "choices": ROLL_CHOICES,
         "error": error, "called": lesson.roll_called_at is not None}, status=400 if error else 200)
@@ -204,6 +207,52 @@ def class_attendance(request: HttpRequest) -> HttpResponse:
         "rows": selectors.class_attendance(klass, period), "columns": selectors.STATUS_COLUMNS})
 
 
+# ---- leave requests ---------------------------------------------------------------------------------------------
+
+@login_required
+def leave_list(request: HttpRequest) -> HttpResponse:
+    institution = institution_for(request)
+    student = selectors.student_of(request.user, institution)
+    deciding = list(selectors.counselled_classes(request.user, institution))
+    if student is None and not deciding:
+        raise PermissionDenied("请假由学生申请、班级辅导员或班主任审批")
+    form = LeaveForm(request.POST or None) if student is not None else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.leave_request(actor=request.user, student=student, start_date=data["start_date"],
+                                   end_date=data["end_date"], first_period=data["first_period"],
+                                   last_period=data["last_period"], reason=data["reason"])
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "请假申请已提交，等待辅导员或班主任审批")
+            return HttpResponseRedirect(reverse("teaching:leave_list"))
+    requests_ = selectors.leave_requests(request.user, institution)
+    return render(request, "teaching/leave_list.html", {
+        "student": student, "form": form, "deciding": bool(deciding),
+        "pending": [r for r in requests_ if r.state == "pending" and r.can_decide],
+        "mine": [r for r in requests_ if student is not None and r.student_id == student.pk],
+        "decided": [r for r in requests_
+                    if r.state != "pending" and (student is None or r.student_id != student.pk)][:50],
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = institution_for(request)
+    leave = selectors.get_leave_for_user(request.user, institution, pk, CHANGE)
+    try:
+        services.leave_decide(actor=request.user, leave=leave, approve=request.POST.get("approve") == "1",
+                              note=request.POST.get("note", ""))
+        messages.success(request, f"已审批：{leave}（{leave.get_state_display()}）")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return HttpResponseRedirect(reverse("teaching:leave_list"))
+
+
 def urlpatterns_() -> list:
     return [
         path("offerings/", ObjectListView.as_view(views=OfferingViews), name="offering_list"),
@@ -219,5 +268,7 @@ def urlpatterns_() -> list:
         path("lessons/<int:pk>/roll-call/", roll_call, name="roll_call"),
         path("my/", my_attendance, name="my_attendance"),
         path("classes/", class_attendance, name="class_attendance"),
+        path("leave/", leave_list, name="leave_list"),
+        path("leave/<int:pk>/decide/", leave_decide, name="leave_decide"),
     ]
 
