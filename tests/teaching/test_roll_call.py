@@ -118,3 +118,17 @@ def test_absences_past_the_line_raise_one_warning_and_a_correction_resolves_it(c
     # … 1 of 4 is under it.
     warning.refresh_from_db()
     assert warning.state == WarningState.RESOLVED
+
+
+def test_an_imported_file_of_absences_raises_the_warning_too(college, offering, django_capture_on_commit_callbacks):
+    from zhengai.statedata import models as sd
+    from zhengai.statedata import process
+
+    days = [lesson.date.isoformat() for lesson in offering.lessons.all()[:3]]
+    rows = [["学期", "学号", "课程代码", "工号", "上课日期", "节次", "考勤状态"],
+            *[["2025-2026-1", "S001", "C001", "T001", day, "1", "缺勤"] for day in days]]
+    with django_capture_on_commit_callbacks(execute=True):
+        result = process.importer_for(sd.Attendance)(college.institution, college.users["steward"]).run_rows(rows)
+    assert result.ok
+    assert Warning.objects.filter(kind=WarningKind.ABSENCE, state__in=OPEN_STATES,
+                                  student=college.students["s1"]).count() == 1

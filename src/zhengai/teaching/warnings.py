@@ -75,3 +75,32 @@ def absence_check(*, offering: Offering, student_ids: Iterable[int]) -> dict[str
                                                        reason="缺勤次数已回到预警线以下",
                                                        kinds=[WarningKind.ABSENCE])
     return {"raised": raised, "resolved": resolved}
+
+
+def _pairs(record: Any) -> set[tuple[int, int]]:
+    """(student id, course id) of the attendance rows an import created or changed, from its row changes
+    (their key text: "student_id=…,course_id=…,lesson_date=…,lesson_no=…")."""
+    pairs = set()
+    for key in record.row_changes.values_list("row_key", flat=True).iterator():
+        parts = dict(part.split("=", 1) for part in key.split(",") if "=" in part)
+        if parts.get("student_id", "").isdigit() and parts.get("course_id", "").isdigit():
+            pairs.add((int(parts["student_id"]), int(parts["course_id"])))
+    return pairs
+
+
+def on_import_committed(sender: type, institution: Any, periods: list[Any], record: Any = None,
+                        **kwargs: Any) -> None:
+    """After a file or API import of attendance: check the absence line of the students whose rows changed,
+    in the offerings of their courses — only those, so a correction file does not rescan the term."""
+    from zhengai.statedata.models import Attendance
+
+    if sender is not Attendance or record is None:
+        return
+    by_course: dict[int, set[int]] = {}
+    for student_id, course_id in _pairs(record):
+        by_course.setdefault(course_id, set()).add(student_id)
+    if not by_course:
+        return
+    for offering in (Offering.objects.filter(institution=institution, period__in=periods,
+                                             course_id__in=list(by_course)).select_related("institution", "period")):
+        absence_check(offering=offering, student_ids=by_course[offering.course_id])
