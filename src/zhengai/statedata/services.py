@@ -231,12 +231,6 @@ def semester_for_code(code: str) -> Period:
     return Period.objects.get(code=code)
 
 
-def _fact(key_row: dict[str, Any], values: dict[str, Any]) -> totals.Fact:
-    """An attendance row as the totals see it: its key from the file's row, the rest from `values`."""
-    return totals.Fact(values["period_id"], key_row["course_id"], key_row["student_id"], key_row["lesson_date"],
-                       values["status"])
-
-
 @transaction.atomic
 def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], rows: list[dict[str, Any]],
                    filename: str, checksum: str, result: ImportResult, source: str = ImportSource.FILE,
@@ -254,6 +248,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     created = updated = 0
     changes: list[RowChange] = []   # their record is set once it exists
     days: set[tuple[int, int]] = set()   # (year, month) of the rows written: what the recompute redoes
+    counted = model in totals.SPECS   # the running totals move with the rows (statedata/totals.py)
     for start in range(0, len(rows), PROCESS_BATCH):
         batch = rows[start:start + PROCESS_BATCH]
         for row in batch:
@@ -282,9 +277,9 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
             else:
                 continue
             writes.append(model(institution_id=institution.pk, **{n: row.get(n) for n in names}))
-            if model is Attendance:
-                facts.append((_fact(row, dict(zip(values, current, strict=True))) if current is not None
-                              else None, _fact(row, row)))
+            if counted:
+                facts.append((totals.fact(model, {**row, **dict(zip(values, current, strict=True))})
+                              if current is not None else None, totals.fact(model, row)))
             day = row.get(model.date_field)
             if hasattr(day, "month"):
                 days.add((day.year, day.month))
@@ -292,7 +287,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
             model.objects.bulk_create(writes, update_conflicts=True, unique_fields=list(keys),
                                       update_fields=[model._meta.get_field(v).name for v in values])
         if facts:
-            totals.attendance_changed(institution.pk, facts)
+            totals.changed(model, institution.pk, facts)
         if progress is not None:
             progress(start + len(batch), len(rows), "写入数据")
     result.created, result.updated = created, updated
@@ -325,7 +320,7 @@ def attendance_record(*, institution: Any, period: Period, course: Any, teacher:
     facts: list[tuple[totals.Fact | None, totals.Fact | None]] = []
     teacher_id = getattr(teacher, "pk", None)
     for student_id, status in sorted(statuses.items()):
-        after = totals.Fact(period.pk, course.pk, student_id, lesson_date, status)
+        after = totals.attendance_fact(period.pk, course.pk, student_id, lesson_date, status)
         row = stored.get(student_id)
         if row is None:
             new.append(Attendance(institution_id=institution.pk, period=period, course=course, student_id=student_id,
@@ -333,7 +328,7 @@ def attendance_record(*, institution: Any, period: Period, course: Any, teacher:
                                   status=status))
             facts.append((None, after))
             continue
-        before = totals.Fact(row.period_id, course.pk, student_id, lesson_date, row.status)
+        before = totals.attendance_fact(row.period_id, course.pk, student_id, lesson_date, row.status)
         if before == after and row.teacher_id == teacher_id:
             continue
         row.period, row.status, row.teacher_id = period, status, teacher_id
