@@ -132,3 +132,17 @@ def test_an_imported_file_of_absences_raises_the_warning_too(college, offering, 
     assert result.ok
     assert Warning.objects.filter(kind=WarningKind.ABSENCE, state__in=OPEN_STATES,
                                   student=college.students["s1"]).count() == 1
+
+
+def test_a_student_taken_off_the_roster_has_their_warning_closed(college, offering):
+    from tests.teaching.conftest import S, timetable
+    from zhengai.org.models import Student
+
+    s1 = college.students["s1"]
+    for lesson in offering.lessons.all()[:3]:
+        call(college, lesson, {s1.pk: A.ABSENT})
+    warning = Warning.objects.get(kind=WarningKind.ABSENCE, state__in=OPEN_STATES)
+    Student.objects.filter(pk=s1.pk).update(active=False)
+    timetable(college, [[S, "JX01", "Java-软件2401", "C001", "T001", "K2401", "1-16", "1", "1", "2", "A101"]])
+    warning.refresh_from_db()
+    assert warning.state == WarningState.CLOSED and not offering.enrolments.filter(student=s1).exists()

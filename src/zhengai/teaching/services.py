@@ -16,6 +16,8 @@ from django.utils import timezone
 from zhengai.core import audit
 from zhengai.core.choices import AuditAction
 from zhengai.core.models import Period
+from zhengai.monitoring import services as monitoring
+from zhengai.monitoring.choices import WarningKind, WarningState
 from zhengai.org.models import Student, Teacher
 from zhengai.statedata import services as statedata
 from zhengai.statedata.choices import AttendanceStatus
@@ -122,8 +124,17 @@ def _class_roster(offering: Offering) -> None:
     """A class-based offering's roster is its classes' current students (at import)."""
     wanted = set(Student.objects.filter(klass__in=offering.classes.all(), active=True).values_list("pk", flat=True))
     have = set(offering.enrolments.values_list("student_id", flat=True))
-    offering.enrolments.filter(student_id__in=have - wanted).delete()
+    _drop_enrolments(offering, have - wanted)
     Enrolment.objects.bulk_create([Enrolment(offering=offering, student_id=pk) for pk in sorted(wanted - have)])
+
+
+def _drop_enrolments(offering: Offering, student_ids: set[int]) -> None:
+    """Take students off a roster; an open absence warning about their place on it is closed first (its
+    subject is the enrolment, which goes)."""
+    for enrolment in offering.enrolments.filter(student_id__in=student_ids):
+        monitoring.subject_warnings_settle(subject=enrolment, state=WarningState.CLOSED,
+                                           reason="学生已不在该教学班名单中", kinds=[WarningKind.ABSENCE])
+        enrolment.delete()
 
 
 @transaction.atomic
@@ -186,7 +197,7 @@ def roster_import(*, actor: Any, institution: Any, rosters: dict[int, set[int]])
         if have == wanted:
             outcome.unchanged += 1
             continue
-        offering.enrolments.filter(student_id__in=have - wanted).delete()
+        _drop_enrolments(offering, have - wanted)
         Enrolment.objects.bulk_create([Enrolment(offering=offering, student_id=pk) for pk in sorted(wanted - have)])
         outcome.updated += 1
         audit.record(actor=actor, obj=offering, action=AuditAction.UPDATE, before={"名单人数": len(have)},
