@@ -146,3 +146,28 @@ def test_a_student_taken_off_the_roster_has_their_warning_closed(college, offeri
     timetable(college, [[S, "JX01", "Java-软件2401", "C001", "T001", "K2401", "1-16", "1", "1", "2", "A101"]])
     warning.refresh_from_db()
     assert warning.state == WarningState.CLOSED and not offering.enrolments.filter(student=s1).exists()
+
+
+def test_a_roll_call_takes_as_many_queries_for_thirty_students_as_for_five(college, offering):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.teaching.conftest import S, timetable
+    from zhengai.org.models import Student
+
+    def queries(lesson) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call(college, lesson, {})
+        return len(captured)
+
+    # Each measured call follows one that created the students' totals rows: both then only update them.
+    lessons = list(offering.lessons.all()[:4])
+    call(college, lessons[0], {})
+    small = queries(lessons[1])
+    klass = college.classes["soft1"]
+    classmates_ = [Student.objects.create(institution=college.institution, code=f"S2{i:03d}", name=f"新同学{i}",
+                                          major=klass.major, klass=klass, cohort=2024) for i in range(25)]
+    timetable(college, [[S, "JX01", "Java-软件2401", "C001", "T001", "K2401", "1-16", "1", "1", "2", "A101"]])
+    assert offering.enrolments.count() == 5 + len(classmates_)
+    call(college, lessons[2], {})
+    assert queries(lessons[3]) == small
