@@ -26,6 +26,7 @@ urlpatterns = [
     path("surveys/", include("zhengai.surveys.urls")),
     path("diagnosis/", include("zhengai.diagnosis.urls")),
     path("evaluation/", include("zhengai.evaluation.urls")),
+    path("teaching/", include("zhengai.teaching.urls")),
     path("reports/", include("zhengai.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

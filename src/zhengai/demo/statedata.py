@@ -527,6 +527,10 @@ class StateDataBuilder:
                                       "lesson_date", "lesson_no", "score", "passed"], checks)
         self._insert(sd.Homework, ["institution_id", "period_id", "course_id", "student_id", "teacher_id",
                                    "assignment", "due_date", "submitted", "on_time", "score"], homework)
+        # The raw INSERT bypasses the writers that keep the running totals: recount them once.
+        from zhengai.statedata import totals
+
+        totals.rebuild(inst_id)
         self.process_rows = len(attendance) + len(checks) + len(homework)
         if self.log:
             self.log(f"  教学过程样本：考勤{len(attendance)}行，课堂检测{len(checks)}行，作业{len(homework)}行")

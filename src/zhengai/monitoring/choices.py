@@ -27,6 +27,7 @@ class WarningKind(models.TextChoices):
     TASK_COUNTDOWN = "task_countdown", "任务临期预警"
     TASK_OVERDUE = "task_overdue", "任务逾期预警"
     DATA_QUALITY = "data_quality", "数据质量预警"
+    ABSENCE = "absence", "缺勤预警"  # a student past the absence line of a course (raised by teaching)
 
 
 class WarningState(models.TextChoices):

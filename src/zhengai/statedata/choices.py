@@ -59,6 +59,7 @@ class AttendanceStatus(models.IntegerChoices):
     LATE = 2, "迟到"
     LEAVE = 3, "请假"
     ABSENT = 4, "缺勤"
+    EARLY_LEAVE = 5, "早退"  # came, then left before the lesson ended: a roll-call exception of its own
 
 
 class BaseKind(models.TextChoices):

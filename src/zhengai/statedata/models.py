@@ -956,6 +956,135 @@ class Homework(ProcessRecord):
 PROCESS_TABLES: list[type[ProcessRecord]] = [Attendance, LessonCheck, Homework]
 
 
+class StudentTotal(models.Model):
+    """Running counts of one student's teaching-process rows in one course and semester. Kept by
+    `statedata.totals` in the same transaction as the rows (roll call, file, API), so a warning line or a class
+    summary reads one row instead of rescanning a term."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", verbose_name="院校")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="学期")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name="课程")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name="学生")
+    total = models.PositiveIntegerField("合计", default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.student_id}:{self.course_id}:{self.period_id}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        return Attendance.access_q(access, action) if action == VIEW else None
+
+
+class CourseMonthTotal(models.Model):
+    """Running counts of one course's teaching-process rows in one calendar month (the rows' own dates)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", verbose_name="院校")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", verbose_name="课程")
+    month = models.DateField("月份", help_text="该月1日")
+    total = models.PositiveIntegerField("合计", default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.month:%Y-%m}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action != VIEW:
+            return None
+        return access.wide_q("institution") | (access.institution_q("institution", VIEW)
+                                               & answers_q(access, Level.COURSE, "course"))
+
+
+class AttendanceCounts(models.Model):
+    present = models.PositiveIntegerField("出勤", default=0)
+    late = models.PositiveIntegerField("迟到", default=0)
+    leave = models.PositiveIntegerField("请假", default=0)
+    absent = models.PositiveIntegerField("缺勤", default=0)
+    early_leave = models.PositiveIntegerField("早退", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AttendanceTotal(StudentTotal, AttendanceCounts):
+    """考勤累计（学生·课程·学期）: a student's attendance in a course and semester, by status (合计 = 应到)."""
+
+    class Meta:
+        verbose_name = "考勤累计"
+        verbose_name_plural = "考勤累计"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "period"], name="sd_att_total_key")]
+        indexes = [models.Index(fields=["institution", "period", "course"], name="sd_att_total_course")]
+
+
+class AttendanceMonthTotal(CourseMonthTotal, AttendanceCounts):
+    """考勤月累计（课程·月）: a course's attendance in a calendar month, by status."""
+
+    class Meta:
+        verbose_name = "考勤月累计"
+        verbose_name_plural = "考勤月累计"
+        constraints = [models.UniqueConstraint(fields=["course", "month"], name="sd_att_month_key")]
+
+
+class LessonCheckCounts(models.Model):
+    passed = models.PositiveIntegerField("达标", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LessonCheckTotal(StudentTotal, LessonCheckCounts):
+    """课堂检测累计（学生·课程·学期）: checks taken and passed."""
+
+    class Meta:
+        verbose_name = "课堂检测累计"
+        verbose_name_plural = "课堂检测累计"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "period"], name="sd_chk_total_key")]
+
+
+class LessonCheckMonthTotal(CourseMonthTotal, LessonCheckCounts):
+    """课堂检测月累计（课程·月）."""
+
+    class Meta:
+        verbose_name = "课堂检测月累计"
+        verbose_name_plural = "课堂检测月累计"
+        constraints = [models.UniqueConstraint(fields=["course", "month"], name="sd_chk_month_key")]
+
+
+class HomeworkCounts(models.Model):
+    submitted = models.PositiveIntegerField("已提交", default=0)
+    on_time = models.PositiveIntegerField("按时提交", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HomeworkTotal(StudentTotal, HomeworkCounts):
+    """作业累计（学生·课程·学期）: assignments set, submitted, submitted on time."""
+
+    class Meta:
+        verbose_name = "作业累计"
+        verbose_name_plural = "作业累计"
+        constraints = [models.UniqueConstraint(fields=["student", "course", "period"], name="sd_hw_total_key")]
+
+
+class HomeworkMonthTotal(CourseMonthTotal, HomeworkCounts):
+    """作业月累计（课程·截止月份）."""
+
+    class Meta:
+        verbose_name = "作业月累计"
+        verbose_name_plural = "作业月累计"
+        constraints = [models.UniqueConstraint(fields=["course", "month"], name="sd_hw_month_key")]
+
+
 # ---- data versions and snapshots (冻结数据) ----------------------------------------------------------
 
 class DataVersion(models.Model):

@@ -212,7 +212,7 @@ class AttendanceImporter(ProcessImporter):
     model = sd.Attendance
     spec = [Column("上课日期", "lesson_date", day, True, "如 2025-09-08", "2025-09-08"),
             Column("节次", "lesson_no", _lesson, True, "第几节，1–20", "1"),
-            Column("考勤状态", "status", _status(), True, "出勤、迟到、请假或缺勤", "出勤")]
+            Column("考勤状态", "status", _status(), True, "出勤、迟到、请假、缺勤或早退", "出勤")]
 
 
 class LessonCheckImporter(ProcessImporter):

@@ -20,9 +20,9 @@ from zhengai.core.importing import ERROR_LIMIT, ImportResult
 from zhengai.core.models import Period
 from zhengai.core.periods import ensure_academic_year, ensure_calendar_year
 
-from . import versions
+from . import totals, versions
 from .choices import ImportSource, ImportStatus, RowAction
-from .models import ImportRecord, ProcessRecord, RowChange, StateRecord, WorkbookImport
+from .models import Attendance, ImportRecord, ProcessRecord, RowChange, StateRecord, WorkbookImport
 from .signals import import_committed
 
 BATCH = 500
@@ -248,6 +248,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     created = updated = 0
     changes: list[RowChange] = []   # their record is set once it exists
     days: set[tuple[int, int]] = set()   # (year, month) of the rows written: what the recompute redoes
+    counted = model in totals.SPECS   # the running totals move with the rows (statedata/totals.py)
     for start in range(0, len(rows), PROCESS_BATCH):
         batch = rows[start:start + PROCESS_BATCH]
         for row in batch:
@@ -256,6 +257,7 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
         stored = {tuple(r[:len(keys)]): r[len(keys):]
                   for r in model.objects.filter(**lookup).values_list(*key_attnames, *values)}
         writes = []
+        facts: list[tuple[totals.Fact | None, totals.Fact | None]] = []
         for row in batch:
             current = stored.get(tuple(row[k] for k in key_attnames))
             row_key = _row_key((k, row[k]) for k in key_attnames)
@@ -275,12 +277,17 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
             else:
                 continue
             writes.append(model(institution_id=institution.pk, **{n: row.get(n) for n in names}))
+            if counted:
+                facts.append((totals.fact(model, {**row, **dict(zip(values, current, strict=True))})
+                              if current is not None else None, totals.fact(model, row)))
             day = row.get(model.date_field)
             if hasattr(day, "month"):
                 days.add((day.year, day.month))
         if writes:
             model.objects.bulk_create(writes, update_conflicts=True, unique_fields=list(keys),
                                       update_fields=[model._meta.get_field(v).name for v in values])
+        if facts:
+            totals.changed(model, institution.pk, facts)
         if progress is not None:
             progress(start + len(batch), len(rows), "写入数据")
     result.created, result.updated = created, updated
@@ -298,3 +305,36 @@ def process_import(*, actor: Any, institution: Any, model: type[ProcessRecord], 
     _committed(actor=actor, institution=institution, model=model, record=record, periods=list(periods.values()),
                changed=bool(created or updated), months=months)
     return record
+
+
+@transaction.atomic
+def attendance_record(*, institution: Any, period: Period, course: Any, teacher: Any, lesson_date: Any,
+                      lesson_no: int, statuses: dict[int, int]) -> tuple[int, int]:
+    """Write one lesson's attendance — {student id: status} — and move the totals by what changed: the roll
+    call's writer (the teaching app audits the roll call itself). Returns (created, updated); a student's row
+    already holding the status is not written. Rows of students not named are left as they are."""
+    stored = {row.student_id: row for row in Attendance.objects.select_for_update().filter(
+        course=course, lesson_date=lesson_date, lesson_no=lesson_no, student_id__in=list(statuses))}
+    new: list[Attendance] = []
+    changed: list[Attendance] = []
+    facts: list[tuple[totals.Fact | None, totals.Fact | None]] = []
+    teacher_id = getattr(teacher, "pk", None)
+    for student_id, status in sorted(statuses.items()):
+        after = totals.attendance_fact(period.pk, course.pk, student_id, lesson_date, status)
+        row = stored.get(student_id)
+        if row is None:
+            new.append(Attendance(institution_id=institution.pk, period=period, course=course, student_id=student_id,
+                                  teacher_id=teacher_id, lesson_date=lesson_date, lesson_no=lesson_no,
+                                  status=status))
+            facts.append((None, after))
+            continue
+        before = totals.attendance_fact(row.period_id, course.pk, student_id, lesson_date, row.status)
+        if before == after and row.teacher_id == teacher_id:
+            continue
+        row.period, row.status, row.teacher_id = period, status, teacher_id
+        changed.append(row)
+        facts.append((before, after))
+    Attendance.objects.bulk_create(new, batch_size=PROCESS_BATCH)
+    Attendance.objects.bulk_update(changed, ["period", "status", "teacher"], batch_size=PROCESS_BATCH)
+    totals.attendance_changed(institution.pk, facts)
+    return len(new), len(changed)

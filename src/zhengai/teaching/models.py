@@ -5,15 +5,20 @@ API push — updates rows and totals in one transaction; a lesson names the (cou
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from zhengai.core.choices import ADMIN_ROLES, Role
+from zhengai.core.choices import ADMIN_ROLES, CLASS_ROLES, Role
 from zhengai.core.models import InstitutionOwned, Period
 from zhengai.core.permissions import VIEW, Access
+from zhengai.org.choices import Level
+from zhengai.org.entities import answers_q
 from zhengai.org.models import Course, Klass, Student, Teacher
 
-from .choices import LessonState
+from .choices import LeaveState, LessonState
 
 
 class Offering(InstitutionOwned):
@@ -42,10 +47,33 @@ class Offering(InstitutionOwned):
 
     @classmethod
     def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the institution-wide and administrative roles every offering; others the offerings they teach,
+        whose course they answer for or whose classes they counsel — a student none (the page lists the
+        roster's attendance; a student reads their own on 我的考勤). Change (the
+        timetable, a cancelled or a make-up lesson): the administrative roles, the course leader and the
+        offering's teachers. Roll call: the offering's teachers and the administrative roles."""
+        admin = access.institution_q("institution", action, roles=ADMIN_ROLES)
+        if action == ROLL_CALL:
+            return admin | _teaches_q(access)
         if action == VIEW:
-            return access.institution_q("institution", VIEW)
-        return (access.institution_q("institution", action, roles=ADMIN_ROLES)
-                | Q(course_id__in=access.scoped_ids(Role.COURSE_LEADER, Course)))
+            return (admin | access.wide_q("institution")
+                    | (access.institution_q("institution", VIEW)
+                       & (_teaches_q(access) | answers_q(access, Level.COURSE, "course")
+                          | Q(pk__in=Offering.classes.through.objects.filter(
+                              klass_id__in=access.scoped_ids(CLASS_ROLES, Klass)).values("offering_id")))))
+        return (admin | (access.institution_q("institution", VIEW)
+                         & (Q(course_id__in=access.scoped_ids(Role.COURSE_LEADER, Course)) | _teaches_q(access))))
+
+
+# The action of taking a lesson's roll call (点名), checked through the same gate as "view" and "change".
+ROLL_CALL = "roll_call"
+
+
+def _teaches_q(access: Access) -> Q:
+    """Offerings the user teaches: by the teacher record linked to their account or named by their role."""
+    teachers = Teacher.objects.filter(Q(user_id=access.user.pk)
+                                      | Q(pk__in=access.scoped_ids(Role.TEACHER, Teacher)))
+    return Q(pk__in=Offering.teachers.through.objects.filter(teacher__in=teachers).values("offering_id"))
 
 
 class Enrolment(models.Model):
@@ -117,3 +145,52 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} 第{self.first_period}-{self.last_period}节"
+
+
+class LeaveRequest(InstitutionOwned):
+    """请假申请: a student asks leave for days (and, optionally, 节次); the class's counsellor or head teacher
+    decides. Approved leave marks the student 请假 in the lessons it covers."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="leave_requests",
+                                verbose_name="学生")
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    first_period = models.PositiveSmallIntegerField("起始节次", null=True, blank=True, help_text="不填为全天")
+    last_period = models.PositiveSmallIntegerField("结束节次", null=True, blank=True)
+    reason = models.CharField("请假事由", max_length=300)
+    state = models.CharField("状态", max_length=10, choices=LeaveState.choices, default=LeaveState.PENDING)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "请假申请"
+        verbose_name_plural = "请假申请"
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
+                                              name="leave_dates_ordered",
+                                              violation_error_message="结束日期不能早于开始日期")]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.start_date}至{self.end_date}"
+
+    def covers(self, day: Any, first: int, last: int) -> bool:
+        """Whether the leave covers a lesson on `day` in periods first–last (overlap is enough)."""
+        if not self.start_date <= day <= self.end_date:
+            return False
+        if self.first_period is None:
+            return True
+        return self.first_period <= last and first <= (self.last_period or self.first_period)
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the student themself and those who answer for the student. Decide: the class's counsellor
+        and head teacher, and the administrative roles."""
+        counselled = Q(student__klass_id__in=access.scoped_ids(CLASS_ROLES, Klass))
+        if action == VIEW:
+            return (access.institution_q("institution", VIEW)
+                    & (Q(student__user_id=access.user.pk) | answers_q(access, Level.STUDENT, "student")))
+        return (access.institution_q("institution", action, roles=ADMIN_ROLES)
+                | (access.institution_q("institution", VIEW) & counselled))
