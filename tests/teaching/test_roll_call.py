@@ -171,3 +171,40 @@ def test_a_roll_call_takes_as_many_queries_for_thirty_students_as_for_five(colle
     assert offering.enrolments.count() == 5 + len(classmates_)
     call(college, lessons[2], {})
     assert queries(lessons[3]) == small
+
+
+def test_a_roll_call_queues_one_recompute_of_its_month_however_many_lessons_follow(
+        college, offering, django_capture_on_commit_callbacks):
+    """A roll call is heard like an import: the attendance points of the lesson's month are recomputed by a job.
+    While that job waits in the queue, further roll calls of the month add none (one per morning, not one per
+    lesson); a change that writes nothing queues nothing."""
+    from zhengai.core.models import Job, Period
+    from zhengai.core.periods import ensure_academic_year
+    from zhengai.monitoring.services import JOB_KIND
+    from zhengai.standards.services import library_load
+
+    ensure_academic_year(2025)
+    assert Period.objects.filter(code="2025-09").exists()
+    library_load(college.institution)
+    first, second = offering.lessons.order_by("date")[:2]
+    s1 = college.students["s1"]
+
+    def roll_call(lesson, exceptions):
+        # The test's transaction never commits: run the commit callbacks by hand. The job they queue is not
+        # run (its own start waits for a commit), so it stays queued, as it does while the worker is busy.
+        with django_capture_on_commit_callbacks() as callbacks:
+            call(college, lesson, exceptions)
+        for callback in callbacks:
+            callback()
+
+    roll_call(first, {s1.pk: A.ABSENT})
+    jobs = Job.objects.filter(institution=college.institution, kind=JOB_KIND)
+    assert jobs.count() == 1
+    job = jobs.get()
+    assert job.params["within"] == ["2025-09"] and "C02" in job.params["points"]   # 到课率
+    roll_call(second, {})
+    roll_call(first, {s1.pk: A.ABSENT})          # the same statuses again: nothing written, nothing queued
+    assert jobs.count() == 1
+    jobs.update(status="done")
+    roll_call(first, {s1.pk: A.LATE})
+    assert jobs.count() == 2

@@ -693,11 +693,25 @@ def on_import_committed(sender: type, institution: Any, periods: list[Period], m
         return
     codes = [p.code for p in points]
     years = {academic_year(p).pk: academic_year(p) for p in periods}
-    actor = kwargs.get("record").actor if kwargs.get("record") is not None else None
+    record = kwargs.get("record")
+    actor = record.actor if record is not None else None
     for year in years.values():
         touched = [m for m in months or [] if academic_year(m).pk == year.pk] if months is not None else None
+        if record is None and _queued(institution, year, codes, touched):
+            continue
         recompute_start(actor=actor, institution=institution, period=year, qc_points=codes,
                         within=touched or None)
+
+
+def _queued(institution: Any, period: Period, codes: list[str], within: list[Period] | None) -> bool:
+    """Whether the same recompute already waits in the queue. A write without an import record (a roll call)
+    happens hundreds of times a morning: while one job for its month waits, another would only repeat it."""
+    from zhengai.core.choices import JobStatus
+    from zhengai.core.models import Job
+
+    params = {"period": period.code, "points": codes, "within": [p.code for p in within] if within else None}
+    return any(job.params == params for job in Job.objects.filter(institution=institution, kind=JOB_KIND,
+                                                                 status=JobStatus.QUEUED).only("params"))
 
 
 # ---- the warning policy, subject (task) warnings and escalation (督办) ----------------------------------

@@ -337,4 +337,11 @@ def attendance_record(*, institution: Any, period: Period, course: Any, teacher:
     Attendance.objects.bulk_create(new, batch_size=PROCESS_BATCH)
     Attendance.objects.bulk_update(changed, ["period", "status", "teacher"], batch_size=PROCESS_BATCH)
     totals.attendance_changed(institution.pk, facts)
+    if new or changed:
+        # The apps above hear of it as of an import (without an import record), so the 到课率 points of the
+        # lesson's month are recomputed — monitoring queues one job for a morning of roll calls, not one each.
+        month = Period.objects.filter(kind=PeriodKind.MONTH, code=f"{lesson_date:%Y-%m}").first()
+        transaction.on_commit(lambda: import_committed.send(
+            sender=Attendance, institution=institution, periods=[period], record=None,
+            months=[month] if month else None))
     return len(new), len(changed)
