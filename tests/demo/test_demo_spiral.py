@@ -206,3 +206,35 @@ def test_demo_report_texts_write_figures_by_the_numbers_rule():
         {"name": "专职辅导员配比", "unit": ":1", "measurements": [{"value": "164.6667", "status": Status.FAIL}]}]})
     texts = row_texts(row, ReportKind.SCHOOL, None)
     assert "学生参与评教比例94.27%" in texts["achievements"] and "专职辅导员配比164.7:1" in texts["problems"]
+
+
+def test_the_current_semesters_teaching(demo):
+    """The current semester's timetable, the demo class's roll calls up to the demo's today with a 缺勤预警 that
+    reaches its counsellor and the teacher, the mid-term 评教 closed and summed into 2026-2027's 评教结果, the
+    end-of-term one open with the persona student's evaluations waiting, and a graduate survey with answers."""
+    from zhengai.evaluation import selectors as evaluation
+    from zhengai.evaluation.models import Window
+    from zhengai.statedata.models import Attendance, Evaluation
+    from zhengai.surveys.models import Response
+    from zhengai.teaching.models import Lesson, Offering
+
+    klass = demo.scopes["counsellor"]
+    offerings = Offering.objects.filter(institution=demo.inst, period__code="2026-2027-1")
+    assert offerings.filter(classes=klass, course=demo.scopes["course"], teachers=demo.scopes["teacher"]).exists()
+    lessons = Lesson.objects.filter(offering__classes=klass, offering__period__code="2026-2027-1")
+    past = lessons.filter(date__lt=DEMO_TODAY)
+    assert past.exists() and not past.filter(roll_called_at__isnull=True).exists()
+    assert not lessons.filter(date__gte=DEMO_TODAY, roll_called_at__isnull=False).exists()
+    assert Attendance.objects.filter(institution=demo.inst, period__code="2026-2027-1").count() == \
+        sum(o.enrolments.count() * o.lessons.filter(date__lt=DEMO_TODAY).count()
+            for o in offerings.filter(classes=klass))
+    absent = Warning.objects.filter(institution=demo.inst, kind=WarningKind.ABSENCE, state__in=OPEN_STATES)
+    assert absent.exists()
+    assert absent.filter(owners=demo.users["counsellor"]).filter(owners=demo.users["teacher"]).exists()
+    closed, open_ = (Window.objects.get(institution=demo.inst, finalised_at__isnull=False),
+                     Window.objects.get(institution=demo.inst, finalised_at__isnull=True))
+    assert Evaluation.objects.filter(institution=demo.inst, period=closed.period.parent).exists()
+    waiting = evaluation.waiting_for(demo.users["student"], demo.inst,
+                                     now=open_.opens_at + datetime.timedelta(days=3))
+    assert waiting and not any(t.done for t in waiting)
+    assert Response.objects.filter(survey__institution=demo.inst).count() >= 10

@@ -38,6 +38,7 @@ from . import catalogue as cat
 from .goals import build_goal_chain
 from .spiral import build_spiral, finish_goal_chain
 from .statedata import build_state_data
+from .teaching import build_teaching
 
 DEMO_CODE = "14999"
 DEMO_NAME = "江城职业技术学院"
@@ -118,6 +119,8 @@ class DemoBuilder:
         self.step("目标链", lambda: build_goal_chain(self))
         self.step("预警扫描与工作日历", lambda: finish_goal_chain(self))
         self.step("诊改螺旋与报告", lambda: build_spiral(self))
+        # Last, so nothing above reads it: the current semester's timetable, roll calls, 评教 and a survey.
+        self.step("课程教学：课表、点名、评教与问卷", lambda: build_teaching(self))
         return self.inst
 
     def build_units(self) -> None:
