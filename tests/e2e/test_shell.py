@@ -20,7 +20,7 @@ def test_teacher_home_shows_own_record_and_no_student_list(page, college):
     sign_in(page, "teacher")
     expect(page.get_by_role("heading", name="我的教师档案：张老师")).to_be_visible()
     nav = page.get_by_role("navigation", name="主导航")
-    assert nav.get_by_role("link", name="课程").is_visible()
+    assert nav.get_by_role("link", name="课程", exact=True).is_visible()
     assert nav.get_by_role("link", name="学生").count() == 0
 
 

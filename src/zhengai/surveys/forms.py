@@ -11,6 +11,7 @@ from django import forms
 
 from zhengai.core import text as cleaner
 from zhengai.core.choices import PeriodKind
+from zhengai.core.forms import Form, ModelForm
 from zhengai.core.models import Period
 from zhengai.org.models import Klass, Major
 
@@ -22,7 +23,7 @@ LIKERT_HELP = ("每行一个选项，从高到低；行尾可加“|满意”“
                "不填则用：很满意、满意、基本满意、不满意、很不满意。")
 
 
-class SurveyForm(forms.ModelForm):
+class SurveyForm(ModelForm):
     class Meta:
         model = Survey
         fields = ["title", "description", "audience", "anonymous", "period", "cohorts", "majors", "classes",
@@ -50,14 +51,14 @@ class SurveyForm(forms.ModelForm):
         return _clean(self.cleaned_data["title"])
 
 
-class SectionForm(forms.ModelForm):
+class SectionForm(ModelForm):
     class Meta:
         model = Section
         fields = ["title", "description", "order"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(Form):
     section = forms.ModelChoiceField(queryset=Section.objects.none(), label="所在分节", empty_label=None)
     kind = forms.ChoiceField(label="题型", choices=QuestionKind.choices)
     text = forms.CharField(label="题目", max_length=300)
@@ -245,7 +246,7 @@ def read_sheet(questions: list[Question], data: Any) -> Sheet:
     return sheet
 
 
-class InviteeForm(forms.Form):
+class InviteeForm(Form):
     typed = forms.CharField(label="逐行输入", required=False, widget=forms.Textarea(attrs={"rows": 6}),
                             help_text="每行一人：姓名或单位名称,联系方式,专业代码,毕业年份（后三项可不填），用逗号分隔")
     file = forms.FileField(label="或上传名单", required=False,

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from django import forms
 
+from zhengai.core.forms import Form
+
 from .models import Lesson
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     reason = forms.CharField(label="停课原因", max_length=200)
 
 
-class MakeupForm(forms.Form):
+class MakeupForm(Form):
     date = forms.DateField(label="补课日期", widget=forms.DateInput(attrs={"type": "date"}))
     first_period = forms.IntegerField(label="起始节次", min_value=1, max_value=20)
     last_period = forms.IntegerField(label="结束节次", min_value=1, max_value=20)
@@ -24,7 +26,7 @@ class MakeupForm(forms.Form):
             self.fields["replaces"].queryset = offering.lessons.filter(state="cancelled")
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(Form):
     start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
     first_period = forms.IntegerField(label="起始节次（全天请留空）", min_value=1, max_value=20, required=False)

@@ -18,6 +18,7 @@ from zhengai.core.choices import AuditAction
 from zhengai.core.models import Period
 from zhengai.monitoring import services as monitoring
 from zhengai.monitoring.choices import WarningKind, WarningState
+from zhengai.org.choices import StudentStatus
 from zhengai.org.models import Student, Teacher
 from zhengai.statedata import services as statedata
 from zhengai.statedata.choices import AttendanceStatus
@@ -121,8 +122,10 @@ def _sync_lessons(offering: Offering) -> None:
 
 
 def _class_roster(offering: Offering) -> None:
-    """A class-based offering's roster is its classes' current students (at import)."""
-    wanted = set(Student.objects.filter(klass__in=offering.classes.all(), active=True).values_list("pk", flat=True))
+    """A class-based offering's roster is its classes' current students (at import): those 在籍, not a student
+    on leave of absence (休学) or gone, who would otherwise be marked absent at every lesson."""
+    wanted = set(Student.objects.filter(klass__in=offering.classes.all(), active=True,
+                                        status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     have = set(offering.enrolments.values_list("student_id", flat=True))
     _drop_enrolments(offering, have - wanted)
     Enrolment.objects.bulk_create([Enrolment(offering=offering, student_id=pk) for pk in sorted(wanted - have)])
