@@ -136,7 +136,8 @@ class TeachingBuilder:
         """Login accounts for the demo class's students (the persona student has one): a vote needs a voter.
         No usable password — the demo prints only the persona's."""
         made = []
-        for s in Student.objects.filter(klass=self.klass, active=True, user__isnull=True).order_by("code"):
+        for s in Student.objects.filter(klass=self.klass, active=True, status=StudentStatus.ENROLLED,
+                                        user__isnull=True).order_by("code"):
             user = user_create(username=f"s{s.code}", name=s.name)
             membership_grant(user=user, institution=self.inst, role=Role.STUDENT, scope=s)
             s.user = user
@@ -151,8 +152,8 @@ class TeachingBuilder:
         quality = self.users["quality"]
         evaluation.default_instruments_install(institution=self.inst, actor=quality)
         instrument = Instrument.objects.get(institution=self.inst, kind=InstrumentKind.TEACHING, published=True)
-        voters = list(Student.objects.filter(klass=self.klass, user__isnull=False).exclude(
-            user=self.users["student"]).select_related("user").order_by("code"))
+        voters = list(Student.objects.filter(klass=self.klass, status=StudentStatus.ENROLLED, user__isnull=False)
+                      .exclude(user=self.users["student"]).select_related("user").order_by("code"))
         votes = 0
         for (opens, closes), name, share in ((MIDTERM, "2026-2027学年第一学期期中评教", 1.0),
                                              (FINAL, "2026-2027学年第一学期期末评教", 0.65)):
