@@ -24,8 +24,15 @@ from zhengai.org.entities import answered_units
 from zhengai.org.models import Teacher
 
 from .choices import LessonState, ObservationState, ObserverKind
-from .models import (OBSERVER_ROLES, Lesson, Observation, ObservationForm, ObservationIndicator,
-                     ObservationQuota, Offering)
+from .models import (
+    OBSERVER_ROLES,
+    Lesson,
+    Observation,
+    ObservationForm,
+    ObservationIndicator,
+    ObservationQuota,
+    Offering,
+)
 
 MAX_SCORE = 10
 FORM_CODE = "observation"
