@@ -195,8 +195,10 @@ def observation_board(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "已保存本学期听课任务")
                 return HttpResponseRedirect(f"{reverse('teaching:observation_board')}?period={period.pk}")
     board = obs.coverage(request.user, institution, period) if period else None
-    kinds = [{"value": k.value, "label": k.label, "count": (board["quotas"] if board else {}).get(k.value, 0)}
-             for k in ObserverKind]
+    # After an error the form shows what was typed, not the stored numbers.
+    kinds = [{"value": k.value, "label": k.label,
+              "count": request.POST.get(f"quota_{k.value}", "") if errors
+              else (board["quotas"] if board else {}).get(k.value, 0)} for k in ObserverKind]
     return render(request, "teaching/observation_board.html", {
         "periods": periods, "period": period, "board": board, "is_quality": is_quality, "errors": errors,
         "kinds": kinds}, status=400 if errors else 200)
