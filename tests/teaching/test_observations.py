@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.teaching.conftest import MONDAY, S, timetable
@@ -192,3 +193,51 @@ def test_quotas_and_coverage_on_a_small_semester(college, offering, cad, login):
     assert book.sheetnames == ["各部门覆盖", "未被听课教师", "听课任务完成"]
     assert any("李老师" in str(c.value) for row in book["未被听课教师"].iter_rows() for c in row)
     assert ObservationForm.objects.count() == 1
+
+
+def test_information_officers_report_lesson_problems_to_the_teaching_office(college, other, offering, login):
+    from zhengai.teaching.models import InformationOfficer, Lesson, LessonReport
+
+    today = timezone.localdate()
+    lesson = Lesson.objects.create(offering=offering, date=today, first_period=5, last_period=6, room="A101")
+    student = college.users["student"]
+    reports = reverse("teaching:report_list")
+    # A student who is not an officer is told so; a teacher has no business here.
+    assert "你不是学生信息员" in login(student).get(reports).content.decode()
+    assert login(college.users["teacher"]).get(reports).status_code == 403
+    with pytest.raises(ValidationError, match="你不是学生信息员"):
+        obs.report_create(actor=student, institution=college.institution, lesson=lesson, category="late", text="x")
+    # The quality office designates officers; a unit head may not.
+    officers = reverse("teaching:officer_list")
+    assert login(college.users["head"]).get(officers).status_code == 403
+    client = login(college.users["quality"])
+    response = client.post(officers, {"code": "S999"})
+    assert response.status_code == 400 and "没有学号为“S999”的学生" in response.content.decode()
+    assert client.post(officers, {"code": "S001"}).status_code == 302
+    assert InformationOfficer.objects.get().student == college.students["s1"]
+    # The officer reports; every problem is listed and what was typed is kept.
+    client = login(student)
+    response = client.post(reports, {"lesson": "", "category": "", "text": "空调坏了"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "请选择你所在班级近两周的一次课" in body and "请选择问题类别" in body
+    assert "空调坏了" in body
+    assert client.post(reports, {"lesson": lesson.pk, "category": "facility", "text": "空调坏了"}).status_code == 302
+    report = LessonReport.objects.get()
+    notified = set(Notification.objects.values_list("user_id", flat=True))
+    assert notified == {college.users["quality"].pk, college.users["head"].pk}
+    # The teaching office reads and replies; others may not.
+    assert "空调坏了" in login(college.users["head"]).get(reports).content.decode()
+    assert login(other.users["quality"]).post(reverse("teaching:report_reply", args=[report.pk]),
+                                              {"reply": "x"}).status_code == 404
+    assert login(college.users["counsellor"]).get(reports).status_code == 403
+    login(college.users["head"]).post(reverse("teaching:report_reply", args=[report.pk]),
+                                      {"reply": "已报后勤维修"})
+    report.refresh_from_db()
+    assert report.state == "closed" and report.replied_by == college.users["head"]
+    assert "已报后勤维修" in login(student).get(reports).content.decode()
+    assert Notification.objects.filter(user=student).exists()
+    # Withdrawn: the student can no longer report but still reads their past reports.
+    officer = InformationOfficer.objects.get()
+    login(college.users["quality"]).post(officers, {"withdraw": officer.pk})
+    page = login(student).get(reports).content.decode()
+    assert "你不是学生信息员" in page and "已报后勤维修" in page

@@ -24,3 +24,16 @@ class ObserverKind(models.TextChoices):
     SCHOOL_LEADER = "school_leader", "校领导"
     UNIT_HEAD = "unit_head", "部门负责人"
     TEACHER = "teacher", "同行教师"
+
+
+class ReportCategory(models.TextChoices):
+    LATE = "late", "迟到早退"
+    RESCHEDULE = "reschedule", "调停课"
+    ORDER = "order", "课堂秩序"
+    FACILITY = "facility", "教学设施"
+    OTHER = "other", "其他"
+
+
+class ReportState(models.TextChoices):
+    OPEN = "open", "待处理"
+    CLOSED = "closed", "已回复"

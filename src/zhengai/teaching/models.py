@@ -18,7 +18,7 @@ from zhengai.org.choices import Level
 from zhengai.org.entities import answers_q
 from zhengai.org.models import Course, Klass, Student, Teacher
 
-from .choices import LeaveState, LessonState, ObservationState, ObserverKind
+from .choices import LeaveState, LessonState, ObservationState, ObserverKind, ReportCategory, ReportState
 
 
 class Offering(InstitutionOwned):
@@ -322,3 +322,69 @@ class ObservationQuota(InstitutionOwned):
         if action == VIEW:
             return access.member_q("institution")
         return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE})
+
+
+# ---- student information officers (学生信息员) -----------------------------------------------------------------
+
+class InformationOfficer(InstitutionOwned):
+    """学生信息员: a student the quality office designates, per class, to report lesson problems. Withdrawing keeps
+    the row (inactive) so their past reports still say who sent them."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name="学生")
+    active = models.BooleanField("在任", default=True)
+    designated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name="指定人")
+    designated_at = models.DateTimeField("指定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "学生信息员"
+        verbose_name_plural = "学生信息员"
+        ordering = ["student__klass__code", "student__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "student"], name="information_officer_unique",
+                                               violation_error_message="该学生已是信息员")]
+
+    def __str__(self) -> str:
+        return f"信息员 {self.student}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the quality office, unit heads and the officer themself; change: the quality office."""
+        if action == VIEW:
+            return (access.institution_q("institution", VIEW, roles={Role.QUALITY_OFFICE, Role.UNIT_HEAD})
+                    | Q(student__user_id=access.user.pk))
+        return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE})
+
+
+class LessonReport(InstitutionOwned):
+    """教学信息反馈: an information officer's report of a problem in a lesson, routed to the teaching office (the
+    quality office and the head of the course's unit), who reply and close it."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name="信息员")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="reports", verbose_name="课次")
+    category = models.CharField("问题类别", max_length=12, choices=ReportCategory.choices)
+    text = models.TextField("问题描述")
+    state = models.CharField("状态", max_length=10, choices=ReportState.choices, default=ReportState.OPEN)
+    created_at = models.DateTimeField("反馈时间", auto_now_add=True)
+    reply = models.TextField("处理回复", blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="回复人")
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "教学信息反馈"
+        verbose_name_plural = "教学信息反馈"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}：{self.lesson}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the reporting student, the quality office and the heads of the course's unit; reply: the
+        latter two."""
+        office = (access.institution_q("institution", VIEW, roles={Role.QUALITY_OFFICE})
+                  | (access.member_q("institution")
+                     & answers_q(access, Level.UNIT, "lesson__offering__course__unit")))
+        if action == VIEW:
+            return office | Q(student__user_id=access.user.pk)
+        return office

@@ -17,16 +17,19 @@ from django.utils import timezone
 
 from zhengai.core import audit
 from zhengai.core.choices import INSTITUTION_WIDE_ROLES, AuditAction, Role
-from zhengai.core.models import Period
-from zhengai.core.permissions import VIEW, access_for
+from zhengai.core.models import Membership, Period
+from zhengai.core.permissions import CHANGE, VIEW, access_for
 from zhengai.monitoring import services as monitoring
-from zhengai.org.entities import answered_units
-from zhengai.org.models import Teacher
+from zhengai.org.entities import answered_units, unit_heads
+from zhengai.org.models import Student, Teacher
 
-from .choices import LessonState, ObservationState, ObserverKind
+from .choices import LessonState, ObservationState, ObserverKind, ReportCategory, ReportState
 from .models import (
     OBSERVER_ROLES,
+    Enrolment,
+    InformationOfficer,
     Lesson,
+    LessonReport,
     Observation,
     ObservationForm,
     ObservationIndicator,
@@ -370,3 +373,106 @@ def my_progress(user: Any, institution: Any, period: Period) -> dict[str, Any] |
     count = Observation.objects.filter(institution=institution, observer=user, state=ObservationState.FILED,
                                        lesson__offering__period=period).count()
     return {"kind": ObserverKind(kind).label, "count": count, "quota": quotas(institution, period).get(kind, 0)}
+
+
+# ---- student information officers ----------------------------------------------------------------------------
+
+def officer_of(user: Any, institution: Any) -> InformationOfficer | None:
+    """The user's active information-officer record, if they are one."""
+    return (InformationOfficer.objects.filter(institution=institution, active=True, student__user_id=user.pk)
+            .select_related("student").first())
+
+
+@transaction.atomic
+def officer_designate(*, actor: Any, institution: Any, student_code: str) -> InformationOfficer:
+    if not access_for(actor).has_role({Role.QUALITY_OFFICE}, institution.pk):
+        raise ValidationError("只有质管办可以指定学生信息员")
+    student = Student.objects.filter(institution=institution, code=student_code.strip()).first()
+    if student is None:
+        raise ValidationError(f"没有学号为“{student_code.strip()}”的学生")
+    officer, created = InformationOfficer.objects.get_or_create(institution=institution, student=student,
+                                                                defaults={"designated_by": actor})
+    if not created and officer.active:
+        raise ValidationError(f"{student.name}已是信息员")
+    before = None if created else audit.snapshot(officer)
+    officer.active, officer.designated_by = True, actor
+    officer.save()
+    audit.record(actor=actor, obj=officer, action=AuditAction.CREATE if created else AuditAction.RESTORE,
+                 before=before)
+    return officer
+
+
+@transaction.atomic
+def officer_withdraw(*, actor: Any, officer: InformationOfficer) -> None:
+    if not access_for(actor).has_role({Role.QUALITY_OFFICE}, officer.institution_id):
+        raise ValidationError("只有质管办可以取消学生信息员")
+    before = audit.snapshot(officer)
+    officer.active = False
+    officer.save()
+    audit.record(actor=actor, obj=officer, action=AuditAction.RETIRE, before=before)
+
+
+def reportable_lessons(student: Student, *, today: datetime.date | None = None, days: int = 14
+                       ) -> QuerySet[Lesson]:
+    """The lessons an officer may report on: those of their own class or roster in the last `days` days and
+    today (a report is about something they saw)."""
+    today = today or timezone.localdate()
+    offerings = Offering.objects.filter(Q(pk__in=Offering.classes.through.objects.filter(
+        klass_id=student.klass_id).values("offering_id")) | Q(pk__in=Enrolment.objects.filter(
+            student=student).values("offering_id")), institution_id=student.institution_id)
+    return (Lesson.objects.filter(offering__in=offerings, date__lte=today,
+                                  date__gte=today - datetime.timedelta(days=days))
+            .select_related("offering").order_by("-date", "-first_period"))
+
+
+@transaction.atomic
+def report_create(*, actor: Any, institution: Any, lesson: Lesson | None, category: str, text: str,
+                  today: datetime.date | None = None) -> LessonReport:
+    officer = officer_of(actor, institution)
+    if officer is None:
+        raise ValidationError("你不是学生信息员")
+    errors = []
+    if lesson is None or not reportable_lessons(officer.student, today=today).filter(pk=lesson.pk).exists():
+        errors.append("请选择你所在班级近两周的一次课")
+    if category not in ReportCategory.values:
+        errors.append("请选择问题类别")
+    if not text.strip():
+        errors.append("请描述问题")
+    if errors:
+        raise ValidationError(errors)
+    report = LessonReport.objects.create(institution=institution, student=officer.student, lesson=lesson,
+                                         category=category, text=text.strip()[:2000])
+    audit.record(actor=actor, obj=report, action=AuditAction.CREATE)
+    # Routed to the teaching office: the quality office and the head(s) of the course's unit.
+    office = set(Membership.objects.filter(institution=institution, role=Role.QUALITY_OFFICE, active=True,
+                                           user__is_active=True).values_list("user_id", flat=True))
+    unit = lesson.offering.course.unit_id
+    heads = unit_heads(institution, [unit]).get(unit, set()) if unit else set()
+    monitoring.notifications_send(
+        institution=institution, user_ids=office | heads,
+        text=f"学生信息员反馈（{report.get_category_display()}）：{lesson.offering.name} {lesson}",
+        url=reverse("teaching:report_list"))
+    return report
+
+
+def reports_for(user: Any, institution: Any) -> QuerySet[LessonReport]:
+    return (LessonReport.objects.restrict(user, VIEW).filter(institution=institution)
+            .select_related("student", "lesson", "lesson__offering", "replied_by"))
+
+
+@transaction.atomic
+def report_reply(*, actor: Any, report: LessonReport, reply: str) -> LessonReport:
+    """Record the teaching office's reply and close the report; the officer sees the reply on their page."""
+    if not LessonReport.objects.restrict(actor, CHANGE).filter(pk=report.pk).exists():
+        raise ValidationError("你不能回复这条反馈")
+    if not reply.strip():
+        raise ValidationError("请填写处理回复")
+    before = audit.snapshot(report)
+    report.reply, report.replied_by, report.replied_at = reply.strip(), actor, timezone.now()
+    report.state = ReportState.CLOSED
+    report.save()
+    audit.record(actor=actor, obj=report, action=AuditAction.UPDATE, before=before)
+    if report.student.user_id:
+        monitoring.notifications_send(institution=report.institution, user_ids=[report.student.user_id],
+                                      text=f"你反馈的“{report}”已回复", url=reverse("teaching:report_list"))
+    return report

@@ -1,5 +1,6 @@
 """Thin views of lesson observation (听课): the list, picking a lesson, the scoring page (phone-friendly), the
-read-only record, the observation form's versions, and the coverage board with its export."""
+read-only record, the observation form's versions, the coverage board with its export; and the student
+information officers' lesson reports (教学信息反馈)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from zhengai.core.permissions import access_for, institution_for, require_role
 from zhengai.core.spreadsheets import workbook_bytes, write_sheet
 
 from . import observations as obs
-from .choices import ObservationState, ObserverKind
-from .models import Observation
+from .choices import ObservationState, ObserverKind, ReportCategory, ReportState
+from .models import InformationOfficer, Observation
 
 BOARD_ROLES = INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD}
 
@@ -227,6 +228,91 @@ def observation_board_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(workbook_bytes(book), f"{period}听课覆盖情况.xlsx")
 
 
+# ---- student information officers and their reports -------------------------------------------------------------
+
+REPORT_OFFICE = {Role.QUALITY_OFFICE, Role.UNIT_HEAD}
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    """An officer reports and reads the replies; the quality office and unit heads read, reply and close. A
+    student who is not an officer sees why the page is empty (the menu cannot tell officers apart)."""
+    institution = institution_for(request)
+    access = access_for(request.user)
+    officer = obs.officer_of(request.user, institution)
+    office = access.is_superuser or access.has_role(REPORT_OFFICE, institution.pk)
+    if officer is None and not office and not access.has_role({Role.STUDENT}, institution.pk):
+        raise PermissionDenied("教学信息反馈由学生信息员提交、质管办和部门负责人处理")
+    errors: list[str] = []
+    typed = {"lesson": "", "category": "", "text": ""}
+    lessons = list(obs.reportable_lessons(officer.student)) if officer else []
+    if request.method == "POST" and officer is not None:
+        typed = {k: request.POST.get(k, "") for k in typed}
+        lesson = next((x for x in lessons if str(x.pk) == typed["lesson"]), None)
+        try:
+            obs.report_create(actor=request.user, institution=institution, lesson=lesson,
+                              category=typed["category"], text=typed["text"])
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, "反馈已提交，教学管理部门处理后你会收到回复")
+            return HttpResponseRedirect(reverse("teaching:report_list"))
+    reports = obs.reports_for(request.user, institution)
+    state = request.GET.get("state", "open" if office else "")
+    if state in ReportState.values:
+        reports = reports.filter(state=state)
+    page = Paginator(reports.order_by("state", "-created_at"), 30).get_page(request.GET.get("page"))
+    return render(request, "teaching/report_list.html", {
+        "officer": officer, "office": office, "page": page, "lessons": lessons, "typed": typed, "errors": errors,
+        "categories": ReportCategory.choices, "state": state, "states": ReportState.choices,
+        "is_quality": access.has_role({Role.QUALITY_OFFICE}, institution.pk)}, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def report_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = institution_for(request)
+    report = obs.reports_for(request.user, institution).filter(pk=pk).first()
+    if report is None:
+        raise Http404("没有找到该反馈")
+    try:
+        obs.report_reply(actor=request.user, report=report, reply=request.POST.get("reply", ""))
+        messages.success(request, f"已回复并关闭：{report}")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return HttpResponseRedirect(reverse("teaching:report_list"))
+
+
+@login_required
+def officer_list(request: HttpRequest) -> HttpResponse:
+    """The quality office designates and withdraws information officers (by student number)."""
+    institution = institution_for(request, {Role.QUALITY_OFFICE})
+    errors: list[str] = []
+    code = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "")
+        try:
+            if request.POST.get("withdraw"):
+                officer = InformationOfficer.objects.filter(institution=institution,
+                                                            pk=request.POST["withdraw"]).first()
+                if officer is None:
+                    raise Http404("没有找到该信息员")
+                obs.officer_withdraw(actor=request.user, officer=officer)
+                messages.success(request, f"已取消信息员：{officer.student.name}")
+            else:
+                officer = obs.officer_designate(actor=request.user, institution=institution, student_code=code)
+                messages.success(request, f"已指定信息员：{officer.student.name}")
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            return HttpResponseRedirect(reverse("teaching:officer_list"))
+    officers = (InformationOfficer.objects.filter(institution=institution, active=True)
+                .select_related("student", "student__klass"))
+    page = Paginator(officers, 50).get_page(request.GET.get("page"))
+    return render(request, "teaching/officer_list.html", {"page": page, "errors": errors, "code": code},
+                  status=400 if errors else 200)
+
+
 def urlpatterns_() -> list:
     return [
         path("observations/", observation_list, name="observation_list"),
@@ -237,4 +323,7 @@ def urlpatterns_() -> list:
         path("observations/forms/", observation_forms, name="observation_forms"),
         path("observations/board/", observation_board, name="observation_board"),
         path("observations/board/export/", observation_board_export, name="observation_board_export"),
+        path("reports/", report_list, name="report_list"),
+        path("reports/<int:pk>/reply/", report_reply, name="report_reply"),
+        path("reports/officers/", officer_list, name="officer_list"),
     ]
