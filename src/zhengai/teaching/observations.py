@@ -345,7 +345,9 @@ def coverage(user: Any, institution: Any, period: Period, *, today: datetime.dat
     for lesson in (Lesson.objects.filter(offering__period=period, date__gte=today,
                                          date__lt=today + datetime.timedelta(days=7))
                    .exclude(state=LessonState.CANCELLED)
-                   .filter(offering__teachers__in=[t.pk for t in missing])
+                   # A subquery, not a join through the teachers: a lesson of two missing teachers comes once.
+                   .filter(offering_id__in=Offering.teachers.through.objects.filter(
+                       teacher_id__in=[t.pk for t in missing]).values("offering_id"))
                    .select_related("offering").prefetch_related("offering__teachers")
                    .order_by("date", "first_period")):
         for t in lesson.offering.teachers.all():
