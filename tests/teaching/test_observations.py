@@ -241,3 +241,18 @@ def test_information_officers_report_lesson_problems_to_the_teaching_office(coll
     login(college.users["quality"]).post(officers, {"withdraw": officer.pk})
     page = login(student).get(reports).content.decode()
     assert "你不是学生信息员" in page and "已报后勤维修" in page
+
+
+def test_another_college_and_the_observed_teacher_cannot_reach_a_draft_or_a_lesson(college, other, offering, login):
+    lesson = offering.lessons.first()
+    record = obs.observation_start(actor=college.users["supervisor"], institution=college.institution,
+                                   lesson=lesson)
+    stranger = login(other.users["supervisor"])
+    assert stranger.post(reverse("teaching:observation_start", args=[lesson.pk])).status_code == 404
+    assert stranger.get(reverse("teaching:observation_edit", args=[record.pk])).status_code == 404
+    teacher = login(college.users["teacher"])
+    assert teacher.get(reverse("teaching:observation_edit", args=[record.pk])).status_code == 404
+    # A teacher does not find their own lessons in the picker.
+    page = teacher.get(reverse("teaching:observation_pick"), {"date": lesson.date.isoformat()}).content.decode()
+    assert "Java-软件2401" not in page and "没有找到可以听的课" in page
+    assert Observation.objects.count() == 1
