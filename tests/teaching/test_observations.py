@@ -256,3 +256,17 @@ def test_another_college_and_the_observed_teacher_cannot_reach_a_draft_or_a_less
     page = teacher.get(reverse("teaching:observation_pick"), {"date": lesson.date.isoformat()}).content.decode()
     assert "Java-软件2401" not in page and "没有找到可以听的课" in page
     assert Observation.objects.count() == 1
+
+
+def test_typed_comments_go_through_the_one_cleaner(college, offering):
+    """The observation page posts plain fields: a bidi override hidden in a comment is refused by name, and
+    nothing is saved."""
+    lesson = offering.lessons.first()
+    record = obs.observation_start(actor=college.users["supervisor"], institution=college.institution,
+                                   lesson=lesson)
+    with pytest.raises(ValidationError) as refused:
+        obs.observation_save(actor=college.users["supervisor"], observation=record, scores=_all(record.form, 8),
+                             strengths="讲解清楚\u202e", suggestions="", file=True)
+    assert "U+202E" in str(refused.value)
+    record.refresh_from_db()
+    assert record.strengths == "" and record.state == "draft"

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhengai.core import audit
+from zhengai.core import text as cleaner
 from zhengai.core.choices import INSTITUTION_WIDE_ROLES, AuditAction, Role
 from zhengai.core.models import Membership, Period
 from zhengai.core.permissions import CHANGE, VIEW, access_for
@@ -218,11 +219,27 @@ def check_scores(form: ObservationForm, scores: dict[str, Any], *, complete: boo
     return clean, errors
 
 
+def _typed(**values: str) -> dict[str, str]:
+    """Text typed into these pages, through the one cleaner every form uses (control and bidi characters
+    refused, NFC): the observation and report pages post plain fields, not form classes."""
+    out, errors = {}, []
+    for name, value in values.items():
+        try:
+            out[name] = cleaner.clean(value or "").strip()
+        except ValueError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
 @transaction.atomic
 def observation_save(*, actor: Any, observation: Observation, scores: dict[str, Any], strengths: str,
                      suggestions: str, file: bool = False) -> Observation:
     """Save the observer's draft, or file it (every indicator scored, a comment written). Filed observations
     are read-only here: corrections go through `observation_correct`."""
+    typed = _typed(strengths=strengths, suggestions=suggestions)
+    strengths, suggestions = typed["strengths"], typed["suggestions"]
     observation = Observation.objects.select_for_update().get(pk=observation.pk)
     if observation.state != ObservationState.DRAFT:
         raise ValidationError("该听课记录已提交，不能再修改；如需更正请联系质管办")
@@ -256,6 +273,8 @@ def observation_save(*, actor: Any, observation: Observation, scores: dict[str, 
 def observation_correct(*, actor: Any, observation: Observation, scores: dict[str, Any], strengths: str,
                         suggestions: str, reason: str) -> Observation:
     """The quality office corrects a filed observation (a wrong score, a typing slip); the reason is audited."""
+    typed = _typed(strengths=strengths, suggestions=suggestions, reason=reason)
+    strengths, suggestions, reason = typed["strengths"], typed["suggestions"], typed["reason"]
     observation = Observation.objects.select_for_update().get(pk=observation.pk)
     if observation.state != ObservationState.FILED:
         raise ValidationError("草稿由听课人自己修改")
@@ -433,6 +452,7 @@ def report_create(*, actor: Any, institution: Any, lesson: Lesson | None, catego
     officer = officer_of(actor, institution)
     if officer is None:
         raise ValidationError("你不是学生信息员")
+    text = _typed(text=text)["text"]
     errors = []
     if lesson is None or not reportable_lessons(officer.student, today=today).filter(pk=lesson.pk).exists():
         errors.append("请选择你所在班级近两周的一次课")
@@ -467,6 +487,7 @@ def report_reply(*, actor: Any, report: LessonReport, reply: str) -> LessonRepor
     """Record the teaching office's reply and close the report; the officer sees the reply on their page."""
     if not LessonReport.objects.restrict(actor, CHANGE).filter(pk=report.pk).exists():
         raise ValidationError("你不能回复这条反馈")
+    reply = _typed(reply=reply)["reply"]
     if not reply.strip():
         raise ValidationError("请填写处理回复")
     before = audit.snapshot(report)
