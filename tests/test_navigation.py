@@ -40,7 +40,8 @@ def test_a_student_sees_only_what_is_theirs_and_not_the_cockpit(college, rf, cli
     evaluation and their surveys — none of the ~30 staff entries; the whole-school cockpit is closed to them."""
     student = college.users["student"]
     menu = _menu(rf, student)
-    assert set(menu) == {"我的工作台", "我的画像", "规划与目标", "我的预警", "评教评学", "我的问卷", "我的考勤", "请假"}
+    assert set(menu) == {"我的工作台", "我的画像", "规划与目标", "我的预警", "评教评学", "我的问卷", "我的考勤", "请假",
+                         "教学信息反馈"}
     assert menu["我的画像"] == f"/entities/student/{college.students['s1'].pk}/"
     client.force_login(student)
     for url in ("/cockpit/", "/cockpit/major/"):

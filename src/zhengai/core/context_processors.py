@@ -56,6 +56,11 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, set[str] | None]]]] = [
         ("请假", "teaching:leave_list", {Role.STUDENT, *CLASS_ROLES}),
         ("班级考勤", "teaching:class_attendance", {*CLASS_ROLES}),
         ("开课与课表", "teaching:offering_list", STAFF),
+        ("听课", "teaching:observation_list", STAFF),
+        ("听课覆盖", "teaching:observation_board", INSTITUTION_WIDE_ROLES | {Role.UNIT_HEAD}),
+        # Every student sees this entry (the menu cannot tell information officers apart); the page tells a
+        # student who is not one so.
+        ("教学信息反馈", "teaching:report_list", {Role.QUALITY_OFFICE, Role.UNIT_HEAD, Role.STUDENT}),
         ("评教评学", "evaluation:my", None),
         ("评价参评情况", "evaluation:board", INSTITUTION_WIDE_ROLES | {*CLASS_ROLES, Role.UNIT_HEAD}),
         ("评价工具与评价期", "evaluation:window_list", {Role.QUALITY_OFFICE, Role.SUPERVISOR}),

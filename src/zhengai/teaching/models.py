@@ -18,7 +18,7 @@ from zhengai.org.choices import Level
 from zhengai.org.entities import answers_q
 from zhengai.org.models import Course, Klass, Student, Teacher
 
-from .choices import LeaveState, LessonState
+from .choices import LeaveState, LessonState, ObservationState, ObserverKind, ReportCategory, ReportState
 
 
 class Offering(InstitutionOwned):
@@ -194,3 +194,197 @@ class LeaveRequest(InstitutionOwned):
                     & (Q(student__user_id=access.user.pk) | answers_q(access, Level.STUDENT, "student")))
         return (access.institution_q("institution", action, roles=ADMIN_ROLES)
                 | (access.institution_q("institution", VIEW) & counselled))
+
+
+# ---- lesson observation (听课) ---------------------------------------------------------------------------------
+
+class ObservationForm(InstitutionOwned):
+    """听课评价表: weighted indicators, each scored 0–10 by the observer. Versioned like the evaluation app's
+    instruments: a published version is never changed, so every filed observation keeps the indicators and
+    weights it was scored with; revising the form publishes the next version."""
+
+    code = models.CharField("代码", max_length=40, default="observation")
+    name = models.CharField("名称", max_length=100)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    published = models.BooleanField("已发布", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "听课评价表"
+        verbose_name_plural = "听课评价表"
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["institution", "code", "version"],
+                                               name="observation_form_version_unique",
+                                               violation_error_message="该评价表已有此版本")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第{self.version}版）"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """Every member of the college may read the form; the quality office revises it."""
+        if action == VIEW:
+            return access.member_q("institution")
+        return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE})
+
+
+class ObservationIndicator(models.Model):
+    """One indicator of a form: its weight (the weights of a form add up to 100) and what it looks at."""
+
+    form = models.ForeignKey(ObservationForm, on_delete=models.CASCADE, related_name="indicators",
+                             verbose_name="评价表")
+    order = models.PositiveSmallIntegerField("序号")
+    name = models.CharField("指标", max_length=60)
+    description = models.CharField("评价要点", max_length=300, blank=True)
+    weight = models.PositiveSmallIntegerField("权重")
+
+    class Meta:
+        verbose_name = "听课评价指标"
+        verbose_name_plural = "听课评价指标"
+        ordering = ["form", "order"]
+        constraints = [models.UniqueConstraint(fields=["form", "order"], name="observation_indicator_order")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.weight}）"
+
+
+# The roles that observe lessons (督导、校领导、部门负责人、同行教师), in the order that decides in which capacity a
+# person holding several of them observes.
+OBSERVER_ROLES = (Role.SUPERVISOR, Role.SCHOOL_LEADER, Role.UNIT_HEAD, Role.TEACHER)
+# Who reads every filed observation of the college.
+OBSERVATION_READERS = {Role.QUALITY_OFFICE, Role.SCHOOL_LEADER, Role.SUPERVISOR}
+
+
+class Observation(InstitutionOwned):
+    """听课记录: one observer's scores and comments on one teacher's lesson. Not anonymous: the observer is named.
+    A draft is the observer's alone; once filed it is read-only (the quality office may correct it, audited) and
+    the observed teacher and those who answer for them read it."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="observations", verbose_name="课次")
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="observations",
+                                verbose_name="授课教师")
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="听课人")
+    observer_kind = models.CharField("听课身份", max_length=20, choices=ObserverKind.choices)
+    form = models.ForeignKey(ObservationForm, on_delete=models.PROTECT, related_name="observations",
+                             verbose_name="评价表")
+    scores = models.JSONField("各指标得分", default=dict, blank=True, help_text="{指标id: 0–10}")
+    total = models.DecimalField("总分", max_digits=5, decimal_places=1, null=True, blank=True)
+    strengths = models.TextField("优点", blank=True)
+    suggestions = models.TextField("不足与建议", blank=True)
+    state = models.CharField("状态", max_length=10, choices=ObservationState.choices,
+                             default=ObservationState.DRAFT)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    filed_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "听课记录"
+        verbose_name_plural = "听课记录"
+        ordering = ["-lesson__date", "-pk"]
+        indexes = [models.Index(fields=["institution", "state"], name="observation_state")]
+
+    def __str__(self) -> str:
+        return f"听课：{self.teacher} {self.lesson}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the observer always (their drafts too); once filed, the observed teacher, the quality office,
+        school leaders and supervisors, and those who answer for the teacher (the head of their unit). Change:
+        the observer while it is a draft; the quality office once filed (a correction)."""
+        mine = Q(observer_id=access.user.pk) & access.member_q("institution")
+        filed = Q(state=ObservationState.FILED)
+        if action == VIEW:
+            return mine | (filed & (Q(institution__in=access.institution_ids(OBSERVATION_READERS))
+                                    | (access.member_q("institution") & answers_q(access, Level.TEACHER,
+                                                                                 "teacher"))))
+        return ((mine & Q(state=ObservationState.DRAFT))
+                | (filed & Q(institution__in=access.institution_ids({Role.QUALITY_OFFICE}))))
+
+
+class ObservationQuota(InstitutionOwned):
+    """听课任务: how many lessons each person observing in a capacity should observe in a semester."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name="学期")
+    kind = models.CharField("听课身份", max_length=20, choices=ObserverKind.choices)
+    count = models.PositiveSmallIntegerField("每人听课次数")
+
+    class Meta:
+        verbose_name = "听课任务"
+        verbose_name_plural = "听课任务"
+        constraints = [models.UniqueConstraint(fields=["institution", "period", "kind"],
+                                               name="observation_quota_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_kind_display()} {self.count}次"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        if action == VIEW:
+            return access.member_q("institution")
+        return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE})
+
+
+# ---- student information officers (学生信息员) -----------------------------------------------------------------
+
+class InformationOfficer(InstitutionOwned):
+    """学生信息员: a student the quality office designates, per class, to report lesson problems. Withdrawing keeps
+    the row (inactive) so their past reports still say who sent them."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name="学生")
+    active = models.BooleanField("在任", default=True)
+    designated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name="指定人")
+    designated_at = models.DateTimeField("指定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "学生信息员"
+        verbose_name_plural = "学生信息员"
+        ordering = ["student__klass__code", "student__code"]
+        constraints = [models.UniqueConstraint(fields=["institution", "student"], name="information_officer_unique",
+                                               violation_error_message="该学生已是信息员")]
+
+    def __str__(self) -> str:
+        return f"信息员 {self.student}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the quality office, unit heads and the officer themself; change: the quality office."""
+        if action == VIEW:
+            return (access.institution_q("institution", VIEW, roles={Role.QUALITY_OFFICE, Role.UNIT_HEAD})
+                    | Q(student__user_id=access.user.pk))
+        return access.institution_q("institution", action, roles={Role.QUALITY_OFFICE})
+
+
+class LessonReport(InstitutionOwned):
+    """教学信息反馈: an information officer's report of a problem in a lesson, routed to the teaching office (the
+    quality office and the head of the course's unit), who reply and close it."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name="信息员")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="reports", verbose_name="课次")
+    category = models.CharField("问题类别", max_length=12, choices=ReportCategory.choices)
+    text = models.TextField("问题描述")
+    state = models.CharField("状态", max_length=10, choices=ReportState.choices, default=ReportState.OPEN)
+    created_at = models.DateTimeField("反馈时间", auto_now_add=True)
+    reply = models.TextField("处理回复", blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="回复人")
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "教学信息反馈"
+        verbose_name_plural = "教学信息反馈"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}：{self.lesson}"
+
+    @classmethod
+    def access_q(cls, access: Access, action: str) -> Q | None:
+        """See: the reporting student, the quality office and the heads of the course's unit; reply: the
+        latter two."""
+        office = (access.institution_q("institution", VIEW, roles={Role.QUALITY_OFFICE})
+                  | (access.member_q("institution")
+                     & answers_q(access, Level.UNIT, "lesson__offering__course__unit")))
+        if action == VIEW:
+            return office | Q(student__user_id=access.user.pk)
+        return office

@@ -1,5 +1,5 @@
-from . import views
+from . import views, views_observations
 
 app_name = "teaching"
 
-urlpatterns = views.urlpatterns_()
+urlpatterns = views.urlpatterns_() + views_observations.urlpatterns_()
