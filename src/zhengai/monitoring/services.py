@@ -12,7 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -422,6 +422,9 @@ def points_for(institution: Any, qc_points: Iterable[Any] | None = None) -> list
     return list(qs.order_by("level", "order", "code"))
 
 
+ANALYZE_AFTER = 2000   # measurements written by one recompute before the planner's statistics are refreshed
+
+
 def recompute(*, institution: Any, period: Period, qc_points: Iterable[Any] | None = None,
               entities: dict[str, Iterable[int]] | None = None, actor: Any = None,
               progress: Callable[[int, int, str], None] | None = None,
@@ -464,6 +467,14 @@ def recompute(*, institution: Any, period: Period, qc_points: Iterable[Any] | No
             total["errors"].append(f"{point.code} {point.name}：{'；'.join(exc.messages)}")
             continue
         total["points"] += 1
+    if total["entities"] >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # Fresh statistics for what was just written. A first recompute (a new college, the demo, a test) fills
+        # the table inside one transaction, where autovacuum cannot see it: planned as if it were empty, the
+        # "newest version" anti-join of every reader (that_count) then takes seconds instead of milliseconds.
+        # ANALYZE counts our own transaction's rows and samples a fixed number of them, so it stays cheap.
+        with connection.cursor() as cursor:
+            for model in (Measurement, Warning):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     if progress:
         progress(len(points), len(points), "完成")
     return total
